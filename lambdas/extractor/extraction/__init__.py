@@ -1,0 +1,1 @@
+"""Extractor runtime shipped as the Lambda asset: handler, sources, storage adapters."""

@@ -1,0 +1,1 @@
+"""spotify-lake local toolkit: CLI, Spotify emulator, synthetic exports, local runner, report."""

@@ -1,0 +1,3 @@
+from spotify_lake.cli import main
+
+raise SystemExit(main())

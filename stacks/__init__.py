@@ -1,0 +1,1 @@
+"""CDK constructs and stacks (infrastructure only; runtime code never imports this)."""
