@@ -28,7 +28,7 @@ def render() -> str:
         "`python -m spotify_lake.tables_doc`; do not edit by hand.",
         "",
     ]
-    return "\n".join(header) + "\n\n".join(render_table(t) for t in TABLES) + "\n"
+    return "\n".join(header) + "\n" + "\n\n".join(render_table(t) for t in TABLES) + "\n"
 
 
 if __name__ == "__main__":
