@@ -23,9 +23,7 @@ def duckdb_type(column: Column) -> str:
 def create_table_sql(table: Table, schema: str | None = None) -> str:
     """``CREATE TABLE`` for an empty table of this shape (used when the lake has no files for it yet)."""
     name = f"{schema}.{table.name}" if schema else table.name
-    cols = ",\n  ".join(
-        f"{c.name} {duckdb_type(c)}{'' if c.nullable else ' NOT NULL'}" for c in table.all_columns
-    )
+    cols = ",\n  ".join(f"{c.name} {duckdb_type(c)}{'' if c.nullable else ' NOT NULL'}" for c in table.all_columns)
     return f"CREATE TABLE {name} (\n  {cols}\n)"
 
 
