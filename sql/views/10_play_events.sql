@@ -1,0 +1,66 @@
+-- Every play with its catalogue context and its times in the display time zone; the base of the listening views.
+-- `${time_zone}` is replaced with the configured IANA zone before this file runs (Athena: by the deployer).
+CREATE OR REPLACE VIEW play_events AS
+WITH enriched AS (
+    SELECT
+        p.listener_id,
+        p.play_id,
+        p.source,
+        p.content_type,
+        p.played_at,
+        -- The API has no ms_played: a listed API play ran to its end, so its length stands in.
+        coalesce(p.ms_played, p.duration_ms, t.duration_ms) AS ms_listened,
+        p.ms_played,
+        coalesce(p.is_stream, coalesce(p.ms_played, p.duration_ms, t.duration_ms) >= 30000) AS is_stream,
+        p.skipped,
+        p.reason_end,
+        p.platform,
+        p.conn_country,
+        coalesce(p.track_id, t.track_id) AS track_id,
+        coalesce(p.track_name, t.name) AS track_name,
+        coalesce(p.artist_id, element_at(t.artist_ids, 1)) AS artist_id,
+        coalesce(p.artist_name, element_at(t.artist_names, 1)) AS artist_name,
+        coalesce(p.album_id, t.album_id) AS album_id,
+        p.album_name,
+        coalesce(p.duration_ms, t.duration_ms) AS track_duration_ms,
+        t.popularity AS track_popularity,
+        CAST(at_timezone(with_timezone(p.played_at, 'UTC'), '${time_zone}') AS timestamp) AS played_at_local
+    FROM plays AS p
+    LEFT JOIN tracks AS t ON t.track_id = p.track_id
+)
+SELECT
+    e.listener_id,
+    e.play_id,
+    e.source,
+    e.content_type,
+    e.played_at,
+    date_add('millisecond', -coalesce(e.ms_listened, 0), e.played_at) AS started_at,
+    e.played_at_local,
+    CAST(e.played_at_local AS date) AS local_date,
+    CAST(date_trunc('month', e.played_at_local) AS date) AS local_month,
+    hour(e.played_at_local) AS local_hour,
+    day_of_week(e.played_at_local) AS local_weekday,
+    e.ms_listened,
+    CAST(e.ms_listened AS double) / 60000 AS minutes_listened,
+    e.ms_played,
+    e.is_stream,
+    e.skipped,
+    e.reason_end,
+    e.platform,
+    e.conn_country,
+    e.track_id,
+    e.track_name,
+    coalesce(e.artist_id, ar.artist_id) AS artist_id,
+    e.artist_name,
+    e.album_id,
+    coalesce(e.album_name, al.name) AS album_name,
+    e.track_duration_ms,
+    e.track_popularity,
+    ar.popularity AS artist_popularity,
+    ar.followers AS artist_followers,
+    ar.genres AS artist_genres,
+    al.release_year AS album_release_year,
+    al.total_tracks AS album_total_tracks
+FROM enriched AS e
+LEFT JOIN artists AS ar ON ar.artist_id = e.artist_id
+LEFT JOIN albums AS al ON al.album_id = e.album_id
