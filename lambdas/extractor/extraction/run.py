@@ -1,0 +1,436 @@
+"""One extraction run: every listener's units, then the catalogue units, then the run summary.
+
+Pure orchestration over injected parts (storage, secrets, clock, sleeper), so the Lambda handler and the
+local ``extract`` command run exactly this code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from extraction import sources
+from extraction.api import SpotifyApi
+from extraction.config import ExtractorConfig
+from extraction.credentials import FileSecretSource, SecretsManagerSource, SecretSource
+from extraction.errors import (
+    ApiError,
+    AuthorizationExpired,
+    CredentialsInvalid,
+    ExtractorError,
+    MalformedResponse,
+)
+from extraction.identity import listener_id as derive_listener_id
+from extraction.policy import Checkpoint, RequestGovernor
+from extraction.raw import iso_millis
+from extraction.state import StateConflict, StateStore, catalogue_key
+from extraction.storage import LocalStorage, S3Storage, Storage, StorageError
+from extraction.units import RunContext, UnitResult
+
+RUN_ID_PREFIX = "extract-"
+
+
+@dataclass
+class Runtime:
+    """Everything a run needs from outside: built once per cold start (or injected by tests/local runs)."""
+
+    config: ExtractorConfig
+    storage: Storage
+    runs_storage: Storage | None
+    secrets: SecretSource
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str], **overrides) -> Runtime:
+        config = ExtractorConfig.from_environment(env)
+        if config.lake_dir:
+            storage = LocalStorage(config.lake_dir)
+            runs_storage: Storage | None = storage
+        else:
+            storage = S3Storage(config.raw_bucket)
+            runs_storage = S3Storage(config.runs_bucket) if config.runs_bucket else None
+        secrets = SecretsManagerSource(config.secret_id) if config.secret_id else FileSecretSource(config.secret_file)
+        return cls(config=config, storage=storage, runs_storage=runs_storage, secrets=secrets, **overrides)
+
+
+def new_run_id(moment: datetime) -> str:
+    return f"{RUN_ID_PREFIX}{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def _run_id(event: Mapping, started: datetime) -> str:
+    given = event.get("run_id")
+    if given is None:
+        return new_run_id(started)
+    if (
+        not isinstance(given, str)
+        or not given.startswith(RUN_ID_PREFIX)
+        or not all(ch.isalnum() or ch in "-_" for ch in given)
+    ):
+        raise ExtractorError(f"event run_id must look like {RUN_ID_PREFIX}<letters, digits, - or _>")
+    return given
+
+
+@dataclass
+class RunOutcome:
+    summary: dict
+    fatal: ExtractorError | None  # re-raised by the handler after the summary is written
+
+
+class _Run:
+    def __init__(self, rt: Runtime, event: Mapping, remaining_seconds: Callable[[], float], log: logging.Logger):
+        self.rt = rt
+        self.cfg = rt.config
+        self.log = log
+        started = rt.clock()
+        self.state = StateStore(rt.storage)
+        self.mode_doc = self.state.load(catalogue_key("api_mode"))
+        remembered = self.mode_doc.value.get("batch_lookups")
+        if self.cfg.mode_hint == "development":
+            self.batch_allowed = False
+        elif self.cfg.mode_hint == "extended":
+            self.batch_allowed = True
+        else:
+            self.batch_allowed = remembered is not False  # try batch until Spotify says 403 once
+        mode = "extended" if self.cfg.mode_hint == "extended" or remembered is True else "development"
+        self.ctx = RunContext(
+            run_id=_run_id(event, started),
+            started_at=started,
+            mode=mode,
+            storage=rt.storage,
+            state=self.state,
+            clock=rt.clock,
+        )
+        self.governor = RequestGovernor(
+            budget=self.cfg.request_budget,
+            retry_after_cap=self.cfg.retry_after_cap_seconds,
+            max_attempts=self.cfg.max_attempts,
+            backoff_base=self.cfg.backoff_base_seconds,
+            backoff_max=self.cfg.backoff_max_seconds,
+            safety_margin=self.cfg.time_safety_margin_seconds,
+            remaining_seconds=remaining_seconds,
+            sleep=rt.sleep,
+            rng=rt.rng,
+        )
+        self.units: list[UnitResult] = []
+        self.listeners: list[dict] = []
+        self.fatal: ExtractorError | None = None
+        self.referenced: dict[str, dict[str, bool]] = {"artists": {}, "albums": {}, "tracks": {}}
+        self.captured_playlists: set[str] = set()
+
+    # -- one unit ---------------------------------------------------------------------------------------
+    def unit(self, result: UnitResult, work: Callable[[], object]):
+        """Run one unit so that it fails alone; auth failures propagate to the listener loop."""
+        self.units.append(result)
+        if self.governor.checkpoint_reason:
+            result.status = "not_started"
+            result.error = f"run checkpointed before this unit: {self.governor.checkpoint_reason}"
+            return None
+        try:
+            out = work()
+        except Checkpoint as exc:
+            result.status, result.error = "checkpointed", exc.reason
+        except (AuthorizationExpired, CredentialsInvalid) as exc:
+            result.status, result.error, result.error_type = "failed", str(exc), type(exc).__name__
+            raise
+        except MalformedResponse as exc:
+            result.status, result.error, result.error_type = "failed", f"quarantined: {exc.reason}", "MalformedResponse"
+        except StateConflict as exc:
+            result.status, result.error, result.error_type = "conflict", str(exc), "StateConflict"
+        except (ApiError, StorageError, ExtractorError) as exc:
+            result.status, result.error, result.error_type = "failed", str(exc), type(exc).__name__
+        except Exception as exc:  # a bug in one unit must not cost the other units their data
+            self.log.exception("unit crashed", extra={"source": result.source, "unit": result.unit})
+            result.status, result.error, result.error_type = (
+                "failed",
+                f"unexpected {type(exc).__name__}",
+                type(exc).__name__,
+            )
+        else:
+            result.status = "finished"
+            return out
+        self.log.warning(
+            "unit did not finish",
+            extra={"source": result.source, "unit": result.unit, "status": result.status, "error": result.error},
+        )
+        return None
+
+    def note_refs(self, items) -> None:
+        if not items:
+            return
+        for kind, ids in sources.referenced_ids(items).items():
+            for item_id, needs in ids.items():
+                self.referenced[kind][item_id] = self.referenced[kind].get(item_id, False) or needs
+
+    def api_for(self, creds, refresh_token: str, label: str) -> SpotifyApi:
+        return SpotifyApi(
+            client_id=creds.client_id,
+            client_secret=creds.client_secret,
+            refresh_token=refresh_token,
+            api_prefix=self.cfg.api_prefix,
+            token_url=self.cfg.token_url,
+            timeout=self.cfg.request_timeout_seconds,
+            governor=self.governor,
+            label=label,
+            logger=self.log,
+        )
+
+    # -- the run ------------------------------------------------------------------------------------------
+    def execute(self) -> RunOutcome:
+        creds = self.rt.secrets.load()
+        enabled = set(self.cfg.sources)
+        catalogue_api = None
+        for index, listener in enumerate(creds.listeners):
+            label = f"listener #{index + 1}" + (f" ({listener.listener_id})" if listener.listener_id else "")
+            api = self.api_for(creds, listener.refresh_token, label)
+            entry = {"listener": label, "listener_id": None, "status": "running", "error": None}
+            self.listeners.append(entry)
+            try:
+                profile = UnitResult("profile", "me", None)
+                me = self.unit(
+                    profile, lambda api=api, profile=profile: api.call("GET /v1/me", lambda sp: sp.me(), profile.stats)
+                )
+                if not me or not me.get("id"):
+                    entry["status"], entry["error"] = "failed", profile.error or "profile without a user id"
+                    continue
+                lid = derive_listener_id(me["id"])
+                entry["listener_id"] = lid
+                profile.listener_id = lid
+                self.listener_units(api, lid, me["id"], enabled)
+                entry["status"] = "done"
+                catalogue_api = catalogue_api or api
+            except (AuthorizationExpired, CredentialsInvalid) as exc:
+                entry["status"], entry["error"] = "failed", str(exc)
+                self.fatal = self.fatal or exc
+                if isinstance(exc, CredentialsInvalid):
+                    break  # the app's own credentials: every listener would fail the same way
+        if catalogue_api is not None:
+            try:
+                self.catalogue_units(catalogue_api, enabled)
+            except (AuthorizationExpired, CredentialsInvalid) as exc:
+                self.fatal = self.fatal or exc
+        return RunOutcome(self.summary(), self.fatal)
+
+    def listener_units(self, api: SpotifyApi, lid: str, user_id: str, enabled: set[str]) -> None:
+        ctx = self.ctx
+        try:
+            if "recently_played" in enabled:
+                r = UnitResult("recently_played", "recently_played", lid)
+                self.note_refs(self.unit(r, lambda: sources.recently_played(ctx, api, r)))
+            if "top_items" in enabled:
+                for kind in ("artists", "tracks"):
+                    for time_range in sources.TIME_RANGES:
+                        r = UnitResult(f"top_{kind}", time_range, lid)
+                        items = self.unit(
+                            r, lambda r=r, k=kind, t=time_range: sources.top_items(ctx, api, r, kind=k, time_range=t)
+                        )
+                        self.note_refs(items)
+            if "saved_tracks" in enabled:
+                r = UnitResult("saved_tracks", "saved_tracks", lid)
+                self.note_refs(self.unit(r, lambda: sources.saved_tracks(ctx, api, r)))
+            if "playlists" in enabled:
+                r = UnitResult("playlists", "me", lid)
+                for playlist in self.unit(r, lambda: sources.playlists(ctx, api, r)) or []:
+                    self.playlist_items_unit(api, lid, user_id, playlist, r)
+            if "configured_playlists" in enabled:
+                for playlist_id in self.cfg.playlist_ids:
+                    if playlist_id in self.captured_playlists:
+                        continue
+                    r = UnitResult("playlists", f"configured-{playlist_id}", lid)
+                    playlist = self.unit(
+                        r, lambda r=r, p=playlist_id: sources.configured_playlist(ctx, api, r, playlist_id=p)
+                    )
+                    if playlist is None and r.error and "HTTP 403" in r.error:
+                        r.status, r.error = "finished", None
+                        r.skipped["forbidden (403): not owned or collaborative"] += 1
+                    elif playlist is not None:
+                        self.playlist_items_unit(api, lid, user_id, playlist, r, force=True)
+        finally:
+            self.remember_pending()
+
+    def playlist_items_unit(self, api, lid, user_id, playlist, parent_result, force: bool = False) -> None:
+        if not isinstance(playlist, dict) or not playlist.get("id"):
+            parent_result.skipped["playlist without an id"] += 1
+            return
+        owner = (playlist.get("owner") or {}).get("id")
+        if not force and owner != user_id and not playlist.get("collaborative"):
+            # Since 2026 Spotify serves items only of playlists the user owns or collaborates on.
+            parent_result.skipped["not owned or collaborative"] += 1
+            return
+        r = UnitResult("playlist_items", playlist["id"], lid)
+        items = self.unit(r, lambda: sources.playlist_items(self.ctx, api, r, playlist=playlist))
+        if items is None and r.error and "HTTP 403" in r.error:
+            r.status, r.error, r.error_type = "finished", None, None
+            r.skipped["forbidden (403)"] += 1
+            return
+        if items is not None:
+            self.captured_playlists.add(playlist["id"])
+        self.note_refs(items)
+
+    def remember_pending(self) -> None:
+        """Park referenced catalogue ids in the lake so a checkpoint before the catalogue unit loses none."""
+        for kind in ("artists", "albums", "tracks"):
+            wanted = sorted(i for i, needs in self.referenced[kind].items() if needs)
+            if not wanted:
+                continue
+            for _ in range(5):
+                doc = self.state.load(catalogue_key(f"pending_{kind}"))
+                merged = sorted(set(doc.value.get("ids", [])) | set(wanted))
+                if merged == doc.value.get("ids"):
+                    break
+                try:
+                    self.state.commit(doc, {"ids": merged, "updated_at": self.ctx.now_iso()})
+                    break
+                except StateConflict:
+                    continue
+            else:
+                self.log.warning("could not park pending catalogue ids", extra={"kind": kind})
+
+    def catalogue_units(self, api: SpotifyApi, enabled: set[str]) -> None:
+        ctx = self.ctx
+        if "searches" in enabled:
+            for spec in self.cfg.searches:
+                r = UnitResult("search", sources.search_unit_name(spec.q, spec.type), None)
+                items = self.unit(r, lambda r=r, s=spec: sources.search(ctx, api, r, q=s.q, kind=s.type, pages=s.pages))
+                self.note_refs(items)
+            self.remember_pending()
+        if "catalogue" not in enabled:
+            return
+        for kind in ("artists", "albums", "tracks"):
+            pending_doc = self.state.load(catalogue_key(f"pending_{kind}"))
+            candidates = pending_doc.value.get("ids", [])
+            if not candidates:
+                continue
+            r = UnitResult(kind, kind, None)
+
+            def forbid():
+                self.batch_allowed = False
+                self._remember_mode(batch=False)
+
+            allowed = self.unit(
+                r,
+                lambda r=r, k=kind, c=candidates: sources.catalogue_details(
+                    ctx, api, r, kind=k, candidate_ids=c, batch_allowed=self.batch_allowed, on_batch_forbidden=forbid
+                ),
+            )
+            if (
+                allowed
+                and self.cfg.mode_hint != "development"
+                and any(s == "200" for s in r.stats.requests)
+                and (self.mode_doc.value.get("batch_lookups") is not True)
+            ):
+                self._remember_mode(batch=True)
+            if r.status == "finished":
+                self._drop_known_from_pending(kind)
+
+    def _remember_mode(self, *, batch: bool) -> None:
+        try:
+            self.mode_doc = self.state.commit(
+                self.mode_doc, {"batch_lookups": batch, "decided_at": self.ctx.now_iso(), "run_id": self.ctx.run_id}
+            )
+        except StateConflict:
+            self.mode_doc = self.state.load(catalogue_key("api_mode"))
+
+    def _drop_known_from_pending(self, kind: str) -> None:
+        known = self.state.load(catalogue_key(f"known_{kind}")).value.get("ids", {})
+        for _ in range(5):
+            doc = self.state.load(catalogue_key(f"pending_{kind}"))
+            left = [i for i in doc.value.get("ids", []) if i not in known]
+            try:
+                self.state.commit(doc, {"ids": left, "updated_at": self.ctx.now_iso()})
+                return
+            except StateConflict:
+                continue
+
+    # -- summary ------------------------------------------------------------------------------------------
+    def summary(self) -> dict:
+        per_source: dict[str, dict] = {}
+        for u in self.units:
+            agg = per_source.setdefault(
+                u.source,
+                {
+                    "items_written": 0,
+                    "raw_keys": [],
+                    "requests": Counter(),
+                    "throttled_seconds": 0.0,
+                    "status": "finished",
+                    "units": 0,
+                    "quarantined": 0,
+                    "skipped": Counter(),
+                    "gaps_detected": 0,
+                    "gaps": [],
+                },
+            )
+            agg["units"] += 1
+            agg["items_written"] += u.items_written
+            agg["raw_keys"].extend(u.raw_keys)
+            agg["requests"].update(u.stats.requests)
+            agg["throttled_seconds"] += u.stats.throttled_seconds
+            agg["quarantined"] += len(u.quarantined)
+            agg["skipped"].update(u.skipped)
+            if u.gap:
+                agg["gaps_detected"] += 1
+                agg["gaps"].append({"listener_id": u.listener_id, **u.gap})
+            agg["status"] = _worse(agg["status"], u.status)
+        for agg in per_source.values():
+            agg["requests"] = dict(sorted(agg["requests"].items()))
+            agg["skipped"] = dict(sorted(agg["skipped"].items()))
+            agg["throttled_seconds"] = round(agg["throttled_seconds"], 3)
+        statuses = {u.status for u in self.units} | {"failed" for li in self.listeners if li["status"] == "failed"}
+        if self.governor.checkpoint_reason:
+            status = "checkpointed"
+        elif statuses & {"failed", "conflict"}:
+            status = "failed"
+        else:
+            status = "finished"
+        requests_total: Counter = Counter()
+        for u in self.units:
+            requests_total.update(u.stats.requests)
+        return {
+            "run_id": self.ctx.run_id,
+            "stage": "extract",
+            "started_at": iso_millis(self.ctx.started_at),
+            "finished_at": iso_millis(self.rt.clock()),
+            "status": status,
+            "checkpoint_reason": self.governor.checkpoint_reason,
+            "mode": self.ctx.mode,
+            "batch_lookups": self.batch_allowed,
+            "lake": self.rt.storage.describe(),
+            "requests_total": self.governor.requests_made,
+            "requests_by_status": dict(sorted(requests_total.items())),
+            "throttled_seconds": round(sum(u.stats.throttled_seconds for u in self.units), 3),
+            "items_written": sum(u.items_written for u in self.units),
+            "gaps_detected": sum(1 for u in self.units if u.gap),
+            "quarantined": sum(len(u.quarantined) for u in self.units),
+            "error": str(self.fatal) if self.fatal else None,
+            "error_type": type(self.fatal).__name__ if self.fatal else None,
+            "listeners": self.listeners,
+            "sources": per_source,
+            "units": [u.to_dict() for u in self.units],
+        }
+
+
+_SEVERITY = {"finished": 0, "conflict": 1, "not_started": 2, "checkpointed": 3, "failed": 4}
+
+
+def _worse(a: str, b: str) -> str:
+    return a if _SEVERITY.get(a, 4) >= _SEVERITY.get(b, 4) else b
+
+
+def run_extraction(
+    rt: Runtime, event: Mapping, *, remaining_seconds: Callable[[], float], log: logging.Logger
+) -> RunOutcome:
+    """Run once and write ``_runs/<run_id>.json`` (where a runs store is configured)."""
+    outcome = _Run(rt, event, remaining_seconds, log).execute()
+    if rt.runs_storage is not None:
+        key = f"_runs/{outcome.summary['run_id']}.json"
+        rt.runs_storage.put(key, json.dumps(outcome.summary, indent=2, sort_keys=True).encode())
+    return outcome

@@ -1,0 +1,411 @@
+"""The units of work, one function per source. Each takes the run context, an API view and a result to
+fill, writes raw objects, commits state only after the objects it covers are written, and raises on
+failure (the orchestrator records the failure and moves on to the next unit)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from extraction.api import SpotifyApi
+from extraction.errors import ApiError, MalformedResponse
+from extraction.state import KnownIds, cursor_key
+from extraction.units import RunContext, UnitResult, UnitWriter, require_items
+
+PAGE = 50  # the largest page Spotify serves for the listener endpoints
+SEARCH_PAGE = 10  # search limit since the 2026 development-mode changes
+TIME_RANGES = ("short_term", "medium_term", "long_term")
+BATCH_SIZES = {"artists": 50, "albums": 20, "tracks": 50}
+
+
+def _ms(timestamp: str) -> int:
+    return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def _iso_ms(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def _body(api: SpotifyApi) -> str:
+    response = api.session.last_response
+    return response.text if response is not None else ""
+
+
+# --- recently played -------------------------------------------------------------------------------------
+
+
+def recently_played(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> list:
+    """Plays after the committed cursor; the cursor moves only once the object holding them is written.
+
+    Spotify keeps only the 50 most recent plays. A full page whose oldest play is still newer than the
+    cursor means plays between the two may have been pushed out of reach: reported as a gap.
+    """
+    doc = ctx.state.load(cursor_key(result.listener_id, "recently_played"))
+    writer = UnitWriter(ctx, result, start_seq=doc.resume_seq(ctx.run_id))
+    after = doc.value.get("after_ms")
+    path = "/v1/me/player/recently-played"
+    written: list = []
+    while True:
+        params = {"limit": PAGE} if after is None else {"limit": PAGE, "after": after}
+        try:
+            page = api.call(
+                "GET /v1/me/player/recently-played",
+                lambda sp, a=after: sp.current_user_recently_played(limit=PAGE, after=a),
+                result.stats,
+            )
+            items = require_items(page, "recently played", lambda: _body(api))
+            played = [_ms(item["played_at"]) for item in items]
+        except MalformedResponse as exc:
+            writer.quarantine("recently_played", path, params, exc)
+            raise
+        except (KeyError, TypeError, ValueError):
+            exc = MalformedResponse("recently played item without a readable played_at", status=200, body=_body(api))
+            writer.quarantine("recently_played", path, params, exc)
+            raise exc from None
+        fresh = [
+            (item, i) for i, (item, ms) in enumerate(zip(items, played, strict=True)) if after is None or ms > after
+        ]
+        if not fresh:
+            return written
+        if after is not None and len(items) >= PAGE and min(played) > after and result.gap is None:
+            result.gap = {
+                "cursor": _iso_ms(after),
+                "oldest_returned": _iso_ms(min(played)),
+                "detail": "50-play page full and its oldest play is newer than the cursor: "
+                "plays in between may be beyond Spotify's reach",
+            }
+        prov = writer.provenance("recently_played", path, params)
+        writer.write(prov, [item for item, _ in fresh], [i for _, i in fresh])
+        written.extend(item for item, _ in fresh)
+        newest = max(played)
+        doc = ctx.state.commit(
+            doc,
+            {"after_ms": newest, "run_id": ctx.run_id, "next_seq": writer.seq, "updated_at": ctx.now_iso()},
+        )
+        if len(items) < PAGE or newest == after:
+            return written
+        after = newest
+
+
+# --- dated snapshots -----------------------------------------------------------------------------------
+
+
+def _paged(
+    ctx: RunContext,
+    api: SpotifyApi,
+    result: UnitResult,
+    writer: UnitWriter,
+    *,
+    endpoint: str,
+    template: str,
+    path: str,
+    fetch,
+    base_params: dict,
+    page_size: int = PAGE,
+    parent: dict | None = None,
+    max_pages: int = 200,
+) -> list:
+    """Walk offset pages, one raw object per page; returns every item seen."""
+    seen: list = []
+    offset = 0
+    for _ in range(max_pages):
+        params = {**base_params, "limit": page_size, "offset": offset}
+        try:
+            page = api.call(template, lambda sp, o=offset: fetch(sp, o), result.stats)
+            items = require_items(page, endpoint, lambda: _body(api))
+        except MalformedResponse as exc:
+            writer.quarantine(endpoint, path, params, exc)
+            raise
+        writer.write(writer.provenance(endpoint, path, params, parent), items, list(range(offset, offset + len(items))))
+        seen.extend(items)
+        offset += len(items)
+        if not items or not page.get("next"):
+            break
+    return seen
+
+
+def top_items(ctx: RunContext, api: SpotifyApi, result: UnitResult, *, kind: str, time_range: str) -> list:
+    writer = UnitWriter(ctx, result)
+    return _paged(
+        ctx,
+        api,
+        result,
+        writer,
+        endpoint=f"top_{kind}",
+        template=f"GET /v1/me/top/{kind}",
+        path=f"/v1/me/top/{kind}",
+        fetch=lambda sp, o: getattr(sp, f"current_user_top_{kind}")(limit=PAGE, offset=o, time_range=time_range),
+        base_params={"time_range": time_range},
+    )
+
+
+def playlists(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> list:
+    writer = UnitWriter(ctx, result)
+    return _paged(
+        ctx,
+        api,
+        result,
+        writer,
+        endpoint="playlists",
+        template="GET /v1/me/playlists",
+        path="/v1/me/playlists",
+        fetch=lambda sp, o: sp.current_user_playlists(limit=PAGE, offset=o),
+        base_params={},
+    )
+
+
+def playlist_items(ctx: RunContext, api: SpotifyApi, result: UnitResult, *, playlist: dict) -> list:
+    writer = UnitWriter(ctx, result)
+    playlist_id = playlist["id"]
+    parent = {"playlist_id": playlist_id}
+    if playlist.get("snapshot_id"):
+        parent["snapshot_id"] = playlist["snapshot_id"]
+    return _paged(
+        ctx,
+        api,
+        result,
+        writer,
+        endpoint="playlist_items",
+        template="GET /v1/playlists/{id}/items",
+        path=f"/v1/playlists/{playlist_id}/items",
+        fetch=lambda sp, o: sp.playlist_items(playlist_id, limit=PAGE, offset=o, additional_types=("track", "episode")),
+        base_params={"additional_types": "track,episode"},
+        parent=parent,
+    )
+
+
+def configured_playlist(ctx: RunContext, api: SpotifyApi, result: UnitResult, *, playlist_id: str) -> dict:
+    """The playlist object of a configured playlist (written under ``playlists``)."""
+    writer = UnitWriter(ctx, result)
+    path = f"/v1/playlists/{playlist_id}"
+    try:
+        playlist = api.call("GET /v1/playlists/{id}", lambda sp: sp.playlist(playlist_id), result.stats)
+        if not isinstance(playlist.get("id"), str):
+            raise MalformedResponse("playlist without an id", status=200, body=_body(api))
+    except MalformedResponse as exc:
+        writer.quarantine("playlists", path, {}, exc)
+        raise
+    writer.write(writer.provenance("playlists", path, {}), [playlist], [0])
+    return playlist
+
+
+def search(ctx: RunContext, api: SpotifyApi, result: UnitResult, *, q: str, kind: str, pages: int) -> list:
+    writer = UnitWriter(ctx, result)
+    seen: list = []
+    for page_index in range(pages):
+        offset = page_index * SEARCH_PAGE
+        params = {"q": q, "type": kind, "limit": SEARCH_PAGE, "offset": offset}
+        try:
+            answer = api.call(
+                "GET /v1/search",
+                lambda sp, o=offset: sp.search(q=q, limit=SEARCH_PAGE, offset=o, type=kind),
+                result.stats,
+            )
+            items = require_items(answer.get(f"{kind}s"), "search", lambda: _body(api))
+        except MalformedResponse as exc:
+            writer.quarantine("search", "/v1/search", params, exc)
+            raise
+        writer.write(writer.provenance("search", "/v1/search", params), items, list(range(offset, offset + len(items))))
+        seen.extend(items)
+        if len(items) < SEARCH_PAGE or not answer[f"{kind}s"].get("next"):
+            break
+    return seen
+
+
+def search_unit_name(q: str, kind: str) -> str:
+    return f"{kind}-" + re.sub(r"[^A-Za-z0-9]+", "_", q).strip("_").lower()[:60]
+
+
+# --- saved tracks (incremental by added_at) ------------------------------------------------------------
+
+
+def saved_tracks(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> list:
+    """Tracks saved since the committed ``added_at`` high-water mark (Spotify lists newest first).
+
+    The mark moves only after every newer page is written; a checkpoint in between re-reads them next run.
+    """
+    doc = ctx.state.load(cursor_key(result.listener_id, "saved_tracks"))
+    writer = UnitWriter(ctx, result, start_seq=doc.resume_seq(ctx.run_id))
+    latest = doc.value.get("latest_added_at")
+    latest_ms = _ms(latest) if latest else None
+    boundary = set(doc.value.get("boundary_ids", []))
+    path = "/v1/me/tracks"
+    offset = 0
+    new_items: list = []
+    while True:
+        params = {"limit": PAGE, "offset": offset}
+        try:
+            page = api.call(
+                "GET /v1/me/tracks",
+                lambda sp, o=offset: sp.current_user_saved_tracks(limit=PAGE, offset=o),
+                result.stats,
+            )
+            items = require_items(page, "saved tracks", lambda: _body(api))
+            added = [_ms(item["added_at"]) for item in items]
+        except MalformedResponse as exc:
+            writer.quarantine("saved_tracks", path, params, exc)
+            raise
+        except (KeyError, TypeError, ValueError):
+            exc = MalformedResponse("saved track without a readable added_at", status=200, body=_body(api))
+            writer.quarantine("saved_tracks", path, params, exc)
+            raise exc from None
+        fresh, reached_known = [], False
+        for index, (item, ms) in enumerate(zip(items, added, strict=True)):
+            track_id = (item.get("track") or {}).get("id")
+            if latest_ms is not None and (ms < latest_ms or (ms == latest_ms and track_id in boundary)):
+                reached_known = True
+                break
+            fresh.append((item, offset + index))
+        writer.write(writer.provenance("saved_tracks", path, params), [i for i, _ in fresh], [p for _, p in fresh])
+        new_items.extend(item for item, _ in fresh)
+        offset += len(items)
+        if reached_known or not items or not page.get("next"):
+            break
+    if new_items:
+        newest = max(_ms(item["added_at"]) for item in new_items)
+        ids_at_newest = sorted(
+            (item.get("track") or {}).get("id") or "" for item in new_items if _ms(item["added_at"]) == newest
+        )
+        if latest_ms == newest:
+            ids_at_newest = sorted(set(ids_at_newest) | boundary)
+        ctx.state.commit(
+            doc,
+            {
+                "latest_added_at": _iso_ms(newest),
+                "boundary_ids": ids_at_newest,
+                "run_id": ctx.run_id,
+                "next_seq": writer.seq,
+                "updated_at": ctx.now_iso(),
+            },
+        )
+    return new_items
+
+
+# --- catalogue details -----------------------------------------------------------------------------------
+
+
+def referenced_ids(items: Iterable) -> dict[str, dict[str, bool]]:
+    """Catalogue ids referenced by raw items, per kind, with whether the embedded object lacks details.
+
+    ``{"artists": {id: True}, "albums": {id: needs_fetch}, "tracks": {id: needs_fetch}}``: every artist
+    needs its details (embedded artists are simplified); albums and tracks only when the embedded object
+    is missing the fields curation needs.
+    """
+    found: dict[str, dict[str, bool]] = {"artists": {}, "albums": {}, "tracks": {}}
+
+    def visit_track(track):
+        if not isinstance(track, dict) or track.get("type", "track") != "track" or not track.get("id"):
+            return
+        lacks = not track.get("name") or not isinstance(track.get("album"), dict) or "artists" not in track
+        found["tracks"][track["id"]] = found["tracks"].get(track["id"], False) or lacks
+        visit_album(track.get("album"))
+        for artist in track.get("artists") or []:
+            visit_artist(artist)
+
+    def visit_album(album):
+        if not isinstance(album, dict) or not album.get("id"):
+            return
+        lacks = not album.get("name") or not album.get("release_date")
+        found["albums"][album["id"]] = found["albums"].get(album["id"], False) or lacks
+        for artist in album.get("artists") or []:
+            visit_artist(artist)
+
+    def visit_artist(artist):
+        if isinstance(artist, dict) and artist.get("id"):
+            found["artists"][artist["id"]] = True
+
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if "played_at" in item or "added_at" in item:
+            visit_track(item.get("track") or item.get("item"))
+        elif item.get("type") == "artist":
+            visit_artist(item)
+        elif item.get("type") == "album":
+            visit_album(item)
+        elif item.get("type") == "track":
+            visit_track(item)
+    return found
+
+
+def catalogue_details(
+    ctx: RunContext,
+    api: SpotifyApi,
+    result: UnitResult,
+    *,
+    kind: str,
+    candidate_ids: list[str],
+    batch_allowed: bool,
+    on_batch_forbidden,
+    flush_every: int = 500,
+) -> bool:
+    """Fetch details of ``kind`` ids not yet known; returns whether batch lookups are (still) allowed.
+
+    Batch (``/artists?ids=``) first when allowed; a 403 switches to one-by-one for the rest of the run and
+    is remembered via ``on_batch_forbidden``. Known ids are committed after each written object.
+    """
+    known = KnownIds(ctx.state, kind)
+    todo = [i for i in dict.fromkeys(candidate_ids) if not known.is_known(i, ctx.run_id)]
+    writer = UnitWriter(ctx, result, start_seq=known.doc.resume_seq(ctx.run_id))
+    singular = kind[:-1]
+    pending: list = []  # (provenance, item, position): each detail keeps the request that fetched it
+    pending_ids: list[str] = []
+
+    def flush():
+        writer.write_records(kind, list(pending))
+        if pending_ids:
+            known.add(list(pending_ids), run_id=ctx.run_id, next_seq=writer.seq)
+        pending.clear()
+        pending_ids.clear()
+
+    index = 0
+    while index < len(todo):
+        if batch_allowed:
+            chunk = todo[index : index + BATCH_SIZES[kind]]
+            params = {"ids": ",".join(chunk)}
+            try:
+                answer = api.call(f"GET /v1/{kind}", lambda sp, c=chunk: getattr(sp, kind)(c), result.stats)
+                objects = answer.get(kind) if isinstance(answer, dict) else None
+                if not isinstance(objects, list):
+                    raise MalformedResponse(f"{kind} batch without a '{kind}' list", status=200, body=_body(api))
+            except ApiError as exc:
+                if exc.status == 403:
+                    batch_allowed = False
+                    on_batch_forbidden()
+                    continue
+                raise
+            except MalformedResponse as exc:
+                writer.quarantine(kind, f"/v1/{kind}", params, exc)
+                raise
+            prov = writer.provenance(kind, f"/v1/{kind}", params)
+            for position, (item_id, obj) in enumerate(zip(chunk, objects, strict=False)):
+                if obj is None:
+                    result.skipped["not found"] += 1
+                else:
+                    pending.append((prov, obj, position))
+                pending_ids.append(item_id)
+            index += len(chunk)
+        else:
+            item_id = todo[index]
+            path = f"/v1/{kind}/{item_id}"
+            try:
+                obj = api.call(f"GET /v1/{kind}/{{id}}", lambda sp, i=item_id: getattr(sp, singular)(i), result.stats)
+                if not isinstance(obj, dict) or obj.get("id") != item_id:
+                    raise MalformedResponse(
+                        f"{singular} response without the requested id", status=200, body=_body(api)
+                    )
+                pending.append((writer.provenance(kind, path, {}), obj, 0))
+            except ApiError as exc:
+                if exc.status not in (404, 400):
+                    raise
+                result.skipped["not found"] += 1  # remembered as known: asking again would only 404 again
+            except MalformedResponse as exc:
+                writer.quarantine(kind, path, {}, exc)
+                raise
+            pending_ids.append(item_id)
+            index += 1
+        if len(pending_ids) >= flush_every:
+            flush()
+    flush()
+    return batch_allowed
