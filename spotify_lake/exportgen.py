@@ -1,0 +1,351 @@
+"""Synthetic Spotify privacy exports: the emulator's simulated listener, written as Spotify's zip.
+
+Formats (file names as Spotify ships them):
+
+- ``extended``: ``Spotify Extended Streaming History/Streaming_History_Audio_<years>_<n>.json`` (+ an empty
+  ``Streaming_History_Video_<years>.json``), the fields listed in SPOTIFY_FACTS.md.
+- ``legacy``: ``MyData/endsong_<n>.json`` with ``username``, ``ip_addr_decrypted``, ``user_agent_decrypted``.
+- ``account``: ``Spotify Account Data/StreamingHistory_music_<n>.json`` (``endTime`` to the minute, no URIs)
+  and ``StreamingHistory_podcast_<n>.json``; these files start with a UTF-8 BOM.
+
+Every file is one JSON array of 10,000-16,000 rows (the last one may be shorter). Quirks: podcast rows
+(null track fields, an episode URI), rows with null names and URIs (only on plays of 30 s or less),
+the last 1-3 rows of a file repeated at the start of the next, ``offline_timestamp`` in seconds or
+milliseconds (0 when online), and ``skipped`` null on about 4% of completed plays.
+
+The export ends where real ones do, a little before the API's view: at the 25th most recent play the
+emulator's recently-played would list at ``now``. So of the 50 plays the API can still return, the older
+25 are also in the export (same ``ts`` to the second, same track URI) and the newer 25 are not.
+
+``plays=N`` asks for exactly N rows' worth of plays (before duplicates). When one listener's history
+over the window holds fewer, extra *lanes* are generated: independent streams of the same listener's
+taste, merged by time. Lane 0 is always the real simulated listener the emulator serves; the other lanes
+exist only to reach benchmark volumes and have no real-life counterpart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from spotify_lake.emulator.catalogue import catalogue_for
+from spotify_lake.emulator.listening import (
+    DAY_MS,
+    Listener,
+    Play,
+    day_count,
+    epoch_day,
+    generate_day,
+    make_listener,
+    to_ms,
+)
+from spotify_lake.emulator.simulation import World, iso_s, parse_now
+
+FORMATS = ("extended", "account", "legacy")
+EXPORT_OVERLAP = 25  # of the 50 plays recently-played can list at "now", the older 25 are in the export
+ROWS_MIN, ROWS_MAX = 10_000, 16_000
+DEFAULT_DAYS = 365
+
+_EXTENDED_DIR = "Spotify Extended Streaming History"
+_ACCOUNT_DIR = "Spotify Account Data"
+_LEGACY_DIR = "MyData"
+_BOM = "\ufeff"
+_LEGACY_PLATFORMS = {
+    "android": "Android OS 13 API 33 (Google, Pixel 6)",
+    "ios": "iOS 17.1.2 (iPhone14,5)",
+    "windows": "Windows 10 (10.0.19045; x64)",
+    "osx": "OS X 14.1.1 [x86 8]",
+    "web_player": "web_player windows 10;chrome 119.0.0.0;desktop",
+    "linux": "Linux [x86-64 0]",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    path: Path
+    format: str
+    files: int  # JSON files of streaming history in the zip
+    rows: int  # rows written, duplicates included
+    plays: int  # distinct plays
+    duplicates: int  # rows repeated across files
+    bytes: int  # size of the zip
+    first_ts: str | None
+    last_ts: str | None
+    lanes: int
+
+
+def export_cutoff_ms(world: World, listener_index: int) -> int:
+    """End time of the last play in the export: the 25th most recent play the API lists at ``now``."""
+    recent = world.recent_visible(listener_index)
+    if len(recent) >= EXPORT_OVERLAP:
+        return recent[EXPORT_OVERLAP - 1].end_ms
+    return recent[-1].end_ms if recent else world.now_ms
+
+
+def _unit(seed: int, salt: str, value: int) -> float:
+    digest = hashlib.blake2b(f"{seed}:{salt}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def iter_export_plays(
+    *, seed: int, listener: Listener, start_ms: int, end_ms: int, plays: int | None = None
+) -> tuple[Iterator[Play], int, int]:
+    """(plays oldest first, how many, lanes): the plays in ``(start_ms, end_ms]``, or exactly ``plays`` of them."""
+    first_day, last_day = epoch_day(start_ms, listener) - 2, epoch_day(end_ms, listener) + 1
+    edge_days = {*range(first_day, first_day + 4), *range(last_day - 3, last_day + 1)}
+
+    def count(lanes: int) -> int:
+        total = 0
+        for lane in range(lanes):
+            for day in range(first_day, last_day + 1):
+                if day in edge_days:  # only days at the window's edges need generating to count exactly
+                    total += sum(1 for p in generate_day(seed, listener, lane, day) if start_ms < p.end_ms <= end_ms)
+                else:
+                    total += day_count(seed, listener, lane, day)
+        return total
+
+    lanes, available = 1, count(1)
+    if plays is not None and available < plays:
+        lanes = max(2, math.ceil(plays / max(available, 1)))
+        available = count(lanes)
+        while available < plays:
+            lanes += 1
+            available = count(lanes)
+    skip = 0 if plays is None else available - plays
+    total = available - skip
+
+    def generate() -> Iterator[Play]:
+        to_skip = skip
+        for day in range(first_day, last_day + 1):
+            merged = []
+            for lane in range(lanes):
+                merged.extend(generate_day(seed, listener, lane, day))
+            if lanes > 1:
+                merged.sort()
+            for play in merged:
+                if start_ms < play.end_ms <= end_ms:
+                    if to_skip:
+                        to_skip -= 1
+                        continue
+                    yield play
+
+    return generate(), total, lanes
+
+
+class _Rows:
+    """Turns plays into export rows of one format."""
+
+    def __init__(self, seed: int, listener: Listener, fmt: str):
+        self.seed = seed
+        self.cat = catalogue_for(seed)
+        self.listener = listener
+        self.fmt = fmt
+
+    def _ip(self, play: Play) -> str:
+        # TEST-NET-3 addresses, changing with the offline-session/platform/day like a real ISP lease.
+        day = play.end_ms // DAY_MS
+        h = int(_unit(self.seed, f"ip:{self.listener.index}:{play.platform}", day // 3) * 65_536)
+        return f"203.0.113.{h % 254 + 1}"
+
+    def row(self, play: Play) -> dict:
+        cat = self.cat
+        seed = self.seed
+        podcast = play.track < 0
+        nulled = not podcast and play.ms_played <= 30_000 and _unit(seed, "null", play.end_ms) < 0.01
+        if podcast:
+            episode = cat.episodes[play.episode]
+            show = cat.shows[episode.show_index]
+        if self.fmt == "account":
+            end = datetime.fromtimestamp(play.end_ms // 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+            if podcast:
+                return {
+                    "endTime": end,
+                    "podcastName": show.name,
+                    "episodeName": episode.name,
+                    "msPlayed": play.ms_played,
+                }
+            track = cat.tracks[play.track]
+            return {
+                "endTime": end,
+                "artistName": cat.artists[track.artist_indexes[0]].name,
+                "trackName": track.name,
+                "msPlayed": play.ms_played,
+            }
+        if podcast or nulled:
+            track_name = artist_name = album_name = track_uri = None
+        else:
+            track = cat.tracks[play.track]
+            track_name = track.name
+            artist_name = cat.artists[cat.albums[track.album_index].artist_index].name
+            album_name = cat.albums[track.album_index].name
+            track_uri = f"spotify:track:{track.id}"
+        if play.offline:
+            offline_ts = play.offline_ts * 1000 if _unit(seed, "offms", play.end_ms) < 0.6 else play.offline_ts
+        else:
+            offline_ts = 0
+        skipped = (
+            None if play.reason_end == "trackdone" and _unit(seed, "skipnull", play.end_ms) < 0.04 else play.skipped
+        )
+        out = {"ts": iso_s(play.end_ms)}
+        if self.fmt == "legacy":
+            out["username"] = self.listener.user_id
+            out["platform"] = _LEGACY_PLATFORMS.get(play.platform, play.platform)
+        else:
+            out["platform"] = play.platform
+        out["ms_played"] = play.ms_played
+        out["conn_country"] = play.conn_country
+        if self.fmt == "legacy":
+            out["ip_addr_decrypted"] = self._ip(play)
+            out["user_agent_decrypted"] = "unknown"
+        else:
+            out["ip_addr"] = self._ip(play)
+        out["master_metadata_track_name"] = track_name
+        out["master_metadata_album_artist_name"] = artist_name
+        out["master_metadata_album_album_name"] = album_name
+        out["spotify_track_uri"] = track_uri
+        out["episode_name"] = episode.name if podcast else None
+        out["episode_show_name"] = show.name if podcast else None
+        out["spotify_episode_uri"] = f"spotify:episode:{episode.id}" if podcast else None
+        if self.fmt == "extended":
+            out["audiobook_title"] = None
+            out["audiobook_uri"] = None
+            out["audiobook_chapter_uri"] = None
+            out["audiobook_chapter_title"] = None
+        out["reason_start"] = play.reason_start
+        out["reason_end"] = play.reason_end
+        out["shuffle"] = play.shuffle
+        out["skipped"] = skipped
+        out["offline"] = play.offline
+        out["offline_timestamp"] = offline_ts
+        out["incognito_mode"] = play.incognito
+        return out
+
+
+def _years(first: str, last: str) -> str:
+    return first[:4] if first[:4] == last[:4] else f"{first[:4]}-{last[:4]}"
+
+
+class _ZipWriter:
+    """Writes JSON-array files into the zip one buffered chunk (at most 16k rows) at a time."""
+
+    def __init__(self, archive: zipfile.ZipFile, bom: bool):
+        self.archive = archive
+        self.bom = bom
+        self.files = 0
+
+    def write(self, name: str, encoded_rows: list[str]) -> None:
+        with self.archive.open(name, "w", force_zip64=True) as handle:
+            handle.write(((_BOM if self.bom else "") + "[\n").encode())
+            for start in range(0, len(encoded_rows), 2_000):
+                part = encoded_rows[start : start + 2_000]
+                text = ",\n".join(part)
+                if start + 2_000 < len(encoded_rows):
+                    text += ",\n"
+                handle.write(text.encode())
+            handle.write(b"\n]\n")
+        self.files += 1
+
+
+def write_export(
+    out_path: str | Path,
+    *,
+    seed: int,
+    days: int | None = DEFAULT_DAYS,
+    fmt: str = "extended",
+    listener_index: int = 0,
+    plays: int | None = None,
+    now: datetime | str | None = None,
+) -> ExportSummary:
+    """Write the simulated listener's privacy export as a zip; streams, so memory stays bounded."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    days = DEFAULT_DAYS if days is None else days
+    if days < 1:
+        raise ValueError("days must be >= 1")
+    if plays is not None and plays < 1:
+        raise ValueError("plays must be >= 1")
+    if not 0 <= listener_index < 5:
+        raise ValueError("listener index must be in 0..4")
+    moment = parse_now(now)
+    world = World(seed=seed, days=days, listeners=listener_index + 1, now=moment)
+    listener = make_listener(seed, listener_index)
+    end_ms = export_cutoff_ms(world, listener_index)
+    start_ms = to_ms(moment) - days * DAY_MS
+    stream, _, lanes = iter_export_plays(seed=seed, listener=listener, start_ms=start_ms, end_ms=end_ms, plays=plays)
+    rows = _Rows(seed, listener, fmt)
+    rng = random.Random(f"export:{seed}:{listener_index}:{fmt}")
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    total_rows = distinct = duplicates = 0
+    first_ts = last_ts = None
+
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        writer = _ZipWriter(archive, bom=fmt == "account")
+        chunks: dict[str, list] = {"music": [], "podcast": []}  # account data splits podcasts out
+        targets = {"music": rng.randint(ROWS_MIN, ROWS_MAX), "podcast": rng.randint(ROWS_MIN, ROWS_MAX)}
+        numbers = {"music": 0, "podcast": 0}
+        edges: dict[str, tuple[str, str] | None] = {"music": None, "podcast": None}
+        carry: dict[str, list[str]] = {"music": [], "podcast": []}
+
+        def flush(kind: str) -> None:
+            nonlocal total_rows, duplicates
+            chunk = chunks[kind]
+            if not chunk:
+                return
+            first, last = edges[kind]
+            if fmt == "extended":
+                name = f"{_EXTENDED_DIR}/Streaming_History_Audio_{_years(first, last)}_{numbers[kind]}.json"
+            elif fmt == "legacy":
+                name = f"{_LEGACY_DIR}/endsong_{numbers[kind]}.json"
+            else:
+                name = f"{_ACCOUNT_DIR}/StreamingHistory_{kind}_{numbers[kind]}.json"
+            writer.write(name, chunk)
+            total_rows += len(chunk)
+            numbers[kind] += 1
+            # Real exports sometimes repeat a file's last rows at the top of the next one.
+            repeat = rng.choice((0, 1, 2, 3))
+            carry[kind] = chunk[len(chunk) - repeat :] if repeat else []
+            chunks[kind] = []
+            edges[kind] = None
+            targets[kind] = rng.randint(ROWS_MIN, ROWS_MAX)
+
+        for play in stream:
+            kind = "podcast" if fmt == "account" and play.track < 0 else "music"
+            if not chunks[kind] and carry[kind]:
+                chunks[kind].extend(carry[kind])
+                duplicates += len(carry[kind])
+                carry[kind] = []
+            ts = iso_s(play.end_ms)
+            chunks[kind].append(dumps(rows.row(play)))
+            distinct += 1
+            edges[kind] = (edges[kind][0], ts) if edges[kind] else (ts, ts)
+            first_ts = first_ts or ts
+            last_ts = ts
+            if len(chunks[kind]) >= targets[kind]:
+                flush(kind)
+        for kind in ("music", "podcast"):
+            flush(kind)
+        if fmt == "extended" and first_ts:
+            # Video plays (video podcasts) come in their own file; this listener watched none.
+            writer.write(f"{_EXTENDED_DIR}/Streaming_History_Video_{_years(first_ts, last_ts)}.json", [])
+            writer.files -= 1
+    return ExportSummary(
+        path=out,
+        format=fmt,
+        files=writer.files,
+        rows=total_rows,
+        plays=distinct,
+        duplicates=duplicates,
+        bytes=out.stat().st_size,
+        first_ts=first_ts,
+        last_ts=last_ts,
+        lanes=lanes,
+    )
