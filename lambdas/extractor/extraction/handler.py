@@ -19,6 +19,8 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Spot
 tracer = Tracer(service="extractor")
 
 _runtime: Runtime | None = None
+# Powertools emits the cold-start metric even when metrics are disabled; local runs disable both.
+_COLD_START_METRIC = os.environ.get("POWERTOOLS_METRICS_DISABLED", "false").lower() != "true"
 
 
 def install_runtime(runtime: Runtime | None) -> None:
@@ -36,7 +38,7 @@ def current_runtime() -> Runtime:
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@metrics.log_metrics(capture_cold_start_metric=_COLD_START_METRIC)
 def lambda_handler(event, context):
     """Run one extraction and return its summary; re-raise AuthorizationExpired / CredentialsInvalid /
     SecretUnavailable (by those class names) after the summary is written."""
@@ -65,8 +67,7 @@ def lambda_handler(event, context):
 
 def emit_metrics(summary: dict) -> None:
     for source, agg in summary["sources"].items():
-        with_source = f"{source}"
-        metrics.add_metric(name=f"ItemsExtracted.{with_source}", unit=MetricUnit.Count, value=agg["items_written"])
+        metrics.add_metric(name=f"ItemsExtracted.{source}", unit=MetricUnit.Count, value=agg["items_written"])
     by_status = summary["requests_by_status"]
     metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=summary["requests_total"])
     metrics.add_metric(name="Throttled429", unit=MetricUnit.Count, value=by_status.get("429", 0))

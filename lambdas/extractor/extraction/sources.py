@@ -83,7 +83,8 @@ def recently_played(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> lis
             doc,
             {"after_ms": newest, "run_id": ctx.run_id, "next_seq": writer.seq, "updated_at": ctx.now_iso()},
         )
-        if len(items) < PAGE or newest == after:
+        if after is None or len(items) < PAGE or newest == after:
+            # Without a cursor the page is already the newest plays; a short page has nothing beyond it.
             return written
         after = newest
 
