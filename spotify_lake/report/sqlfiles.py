@@ -118,8 +118,19 @@ def _timezone_functions(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _count_if(node: exp.Expression) -> exp.Expression:
+    """Trino ``count_if(c)`` becomes ``count(CASE WHEN c THEN 1 END)``.
+
+    DuckDB's ``count_if`` returns NULL (not 0) when every input is NULL, and a HUGEINT; Trino returns a BIGINT 0.
+    """
+    if isinstance(node, exp.CountIf):
+        condition = node.this.transform(_count_if)
+        return exp.Count(this=exp.Case(ifs=[exp.If(this=condition, true=exp.Literal.number(1))]))
+    return node
+
+
 #: The small set of rewrites applied before generating DuckDB SQL, in order.
-TRANSFORMS = (_timezone_functions,)
+TRANSFORMS = (_timezone_functions, _count_if)
 
 
 def parse_trino(sql: str) -> exp.Expression:

@@ -7,6 +7,8 @@ WITH classified AS (
         coalesce(conn_country, 'unknown') AS country,
         CASE
             WHEN platform IS NULL THEN 'not recorded'
+            -- Web first: web-player strings also name the operating system they run on.
+            WHEN lower(platform) LIKE '%web%' THEN 'Web player'
             WHEN lower(platform) LIKE '%android%' THEN 'Android'
             WHEN lower(platform) LIKE '%ios%' OR lower(platform) LIKE '%iphone%' OR lower(platform) LIKE '%ipad%'
                 THEN 'iOS'
@@ -14,7 +16,6 @@ WITH classified AS (
             WHEN lower(platform) LIKE '%os x%' OR lower(platform) LIKE '%osx%' OR lower(platform) LIKE '%mac%'
                 THEN 'macOS'
             WHEN lower(platform) LIKE '%linux%' THEN 'Linux'
-            WHEN lower(platform) LIKE '%web%' THEN 'Web player'
             WHEN lower(platform) LIKE '%cast%' OR lower(platform) LIKE '%partner%' OR lower(platform) LIKE '%tv%'
                 THEN 'Speakers and TVs'
             ELSE 'Other'

@@ -26,13 +26,23 @@ classified AS (
     FROM released AS r
     CROSS JOIN reference AS ref
     WHERE r.released_on IS NOT NULL
+),
+album_side AS (
+    SELECT release_period, count(*) AS albums, avg(popularity) AS avg_album_popularity
+    FROM classified
+    GROUP BY release_period
+),
+track_side AS (
+    SELECT c.release_period, count(*) AS tracks, avg(t.popularity) AS avg_track_popularity
+    FROM classified AS c
+    JOIN tracks AS t ON t.album_id = c.album_id
+    GROUP BY c.release_period
 )
 SELECT
-    c.release_period,
-    count(DISTINCT c.album_id) AS albums,
-    count(t.track_id) AS tracks,
-    avg(c.popularity) AS avg_album_popularity,
-    avg(t.popularity) AS avg_track_popularity
-FROM classified AS c
-LEFT JOIN tracks AS t ON t.album_id = c.album_id
-GROUP BY c.release_period
+    a.release_period,
+    a.albums,
+    coalesce(ts.tracks, 0) AS tracks,
+    a.avg_album_popularity,
+    ts.avg_track_popularity
+FROM album_side AS a
+LEFT JOIN track_side AS ts ON ts.release_period = a.release_period

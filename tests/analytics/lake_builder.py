@@ -1,0 +1,44 @@
+"""Write curated Parquet in the lake layout (Hive partitions as the schema says) without Spark.
+
+Timestamps are written UTC-adjusted, as Spark writes them, so the loader's casts are exercised.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curation.schema import Table, table
+
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "bigint": pa.int64(),
+    "int": pa.int32(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+    "array<string>": pa.list_(pa.string()),
+}
+
+
+def write_table(lake: Path, name: str, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` (dicts; missing columns are null) as ``curated/<name>/[<key>=<value>/]part-00000.parquet``."""
+    spec: Table = table(name)
+    partition = spec.partition_keys[0].name if spec.partition_keys else None
+    groups: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        unknown = set(row) - {c.name for c in spec.all_columns}
+        if unknown:
+            raise KeyError(f"{name}: unknown columns {sorted(unknown)}")
+        groups[row[partition] if partition else None].append(row)
+    schema = pa.schema([pa.field(c.name, _ARROW_TYPES[c.type]) for c in spec.columns])
+    for value, group in groups.items():
+        folder = lake / "curated" / name / (f"{partition}={value}" if partition else "")
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {c.name: [r.get(c.name) for r in group] for c in spec.columns}
+        pq.write_table(pa.table(data, schema=schema), folder / "part-00000.parquet")
