@@ -1,0 +1,232 @@
+"""results.md (and the printed table) from results.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ENGINE_LABELS = {
+    "project": "project (import + curate, local Spark)",
+    "duckdb": "DuckDB (read_json, DISTINCT ON, COPY)",
+    "pandas": "pandas (read_json, drop_duplicates, to_parquet)",
+    "spark_inferred": "Spark, inferred schema",
+}
+
+
+def _n(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _mb(value: Any) -> str:
+    return "–" if value is None else f"{value / 1024 / 1024:,.1f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines
+
+
+def transform_lines(results: dict[str, Any]) -> list[str]:
+    t = results.get("transform")
+    if not t:
+        return []
+    lines = [
+        f"## Transform: {t['rows']:,} plays ({t['scale']}), {t['input_files']} files, "
+        f"{t['input_bytes'] / 1024 / 1024:,.0f} MB of JSON, {t['input_records']:,} records with duplicates",
+        "",
+        f"Median of {t['repeats']} run(s) per engine, alternating order; peak RSS is the whole process tree "
+        "(the JVM included), the largest of the runs.",
+        "",
+    ]
+    rows = []
+    for name, e in t["engines"].items():
+        label = ENGINE_LABELS.get(name, name)
+        if "error" in e:
+            rows.append([label, "failed: " + e["error"], "", "", "", "", ""])
+            continue
+        rows.append(
+            [
+                label,
+                _n(e["seconds"]),
+                _n(e["rows_per_second"]),
+                _n(e["peak_rss_mb"], 0),
+                _n(e["rows_out"]),
+                _n(e["files_out"]),
+                _mb(e["bytes_out"]),
+            ]
+        )
+    lines += _table(["engine", "seconds", "rows/s", "peak RSS MB", "rows out", "files", "MB out"], rows)
+    r = t["ratios"]
+    lines += [
+        "",
+        f"- project / DuckDB time: **{_n(r['project_over_duckdb'], 2)}x** (target ≤ 4x)",
+        f"- pandas / project time: **{_n(r['pandas_over_project'], 2)}x** (target ≥ 1.5x)",
+        f"- Spark inferred / project time: {_n(r['spark_inferred_over_project'], 2)}x",
+        f"- all engines wrote the same number of rows: **{_n(t['rows_agree'])}** {t['rows_out_by_engine']}",
+        "",
+    ]
+    return lines
+
+
+def scaling_lines(results: dict[str, Any]) -> list[str]:
+    points = results.get("scaling")
+    if not points:
+        return []
+    lines = ["## Scaling: the project's job at three sizes", ""]
+    rows = []
+    for p in points:
+        if "error" in p:
+            rows.append([_n(p["rows"]), "failed: " + p["error"], "", "", ""])
+            continue
+        rows.append(
+            [
+                _n(p["rows"]),
+                _n(p["seconds"]),
+                _n(p["seconds_per_million"]),
+                _n(p["peak_rss_mb"], 0),
+                _n(p.get("curate_peak_rss_mb"), 0),
+            ]
+        )
+    lines += _table(["plays", "seconds", "s per million", "peak RSS MB", "curate peak RSS MB"], rows)
+    s = results.get("scaling_summary", {})
+    if s:
+        lines += [
+            "",
+            f"- {s['rows_ratio']}x the plays took {s['seconds_ratio']}x the time (linear = {s['rows_ratio']}x); "
+            f"peak memory {s['peak_rss_ratio']}x",
+            f"- least-squares fit: {s['fixed_seconds']} s fixed + "
+            f"{s['seconds_per_million_marginal']} s per million plays",
+        ]
+    return [*lines, ""]
+
+
+def query_lines(results: dict[str, Any]) -> list[str]:
+    queries = results.get("queries")
+    if not queries and "queries_error" not in results:
+        return []
+    lines = ["## Queries: every view on the curated lake in DuckDB", ""]
+    if "queries_error" in results:
+        return [*lines, results["queries_error"], ""]
+    rows = []
+    for q in queries:
+        if "error" in q:
+            rows.append([q["view"], "failed: " + q["error"], "", "", ""])
+            continue
+        share = q["bytes_read"] / q["bytes_total"] if q["bytes_total"] else 0
+        rows.append(
+            [q["view"], f"{q['seconds'] * 1000:,.0f}", _mb(q["bytes_read"]), _mb(q["bytes_total"]), f"{share:.0%}"]
+        )
+    lines += _table(["view", "ms", "MB read", "MB in tables", "read share"], rows)
+    p = results.get("query_pruning")
+    if p and "error" not in p:
+        a, b = p["played_at_only"], p["with_play_month"]
+        lines += [
+            "",
+            f"Last 30 days of plays ({p['partitions_total']} monthly partitions in the lake):",
+            "",
+            *_table(
+                ["filter", "ms", "files read / matching", "MB read", "MB in plays"],
+                [
+                    [
+                        name,
+                        f"{m['seconds'] * 1000:,.0f}",
+                        f"{m['files_read']}/{m['files_matching']}",
+                        _mb(m["bytes_read"]),
+                        _mb(m["bytes_total"]),
+                    ]
+                    for name, m in (("played_at only", a), ("played_at + play_month", b))
+                ],
+            ),
+        ]
+    return [*lines, ""]
+
+
+def api_lines(results: dict[str, Any]) -> list[str]:
+    api = results.get("api")
+    if not api:
+        return []
+    lines = ["## API calls: a simulated week polled on the configured schedule", ""]
+    rows = []
+    for mode in ("development", "extended"):
+        a = api.get(mode)
+        if not a:
+            continue
+        if "error" in a:
+            rows.append([mode, "failed: " + a["error"], "", "", "", ""])
+            continue
+        ratio = a["requests"] / a["minimum"] if a.get("minimum") else None
+        rows.append(
+            [
+                mode,
+                _n(a["requests"]),
+                _n(a["minimum"]),
+                _n(ratio, 2),
+                _n(a.get("throttle", {}).get("status_429")),
+                _n(a.get("throttle", {}).get("throttled_seconds")),
+            ]
+        )
+    lines += _table(["mode", "requests", "minimum", "ratio (target 1.00)", "429s (throttle)", "throttled s"], rows)
+    if api.get("note"):
+        lines += ["", api["note"]]
+    return [*lines, ""]
+
+
+def cost_lines(results: dict[str, Any]) -> list[str]:
+    c = results.get("cost")
+    if not c:
+        return []
+    lines = [
+        "## Cost model (USD, us-east-1 on-demand prices, free tiers ignored)",
+        "",
+        f"- personal user ({c['personal_plays_per_day']} plays/day): **${c['personal_month_usd']:.2f} per month** "
+        "(target ≤ $1)",
+        "- per million plays curated (Glue time, S3 requests, a month of storage): "
+        f"**${c['per_million_plays_usd']:.4f}**",
+        f"- configuration: {c['deployment']['source']}",
+        "",
+        *_table(
+            ["line item", "USD / month"],
+            [[k, f"{v:.4f}"] for k, v in c["personal_items_usd"].items()],
+        ),
+        "",
+        *_table(
+            ["plays/day", "listeners", "USD / month", "Glue", "Lambda", "fixed (KMS, secrets, CloudWatch)"],
+            [
+                [
+                    _n(g["plays_per_day"]),
+                    _n(g["listeners"]),
+                    f"{g['month_usd']:.2f}",
+                    f"{g['glue_usd']:.2f}",
+                    f"{g['lambda_usd']:.2f}",
+                    f"{g['fixed_usd']:.2f}",
+                ]
+                for g in c["growth"]
+            ],
+        ),
+    ]
+    if c.get("assumptions"):
+        lines += ["", "Assumptions (not measured):", *[f"- {a}" for a in c["assumptions"]]]
+    return [*lines, ""]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"# Benchmark results ({results['scale']})",
+        "",
+        f"Machine: {m['cpus']} CPUs ({m.get('cpu_model') or 'unknown CPU'}), {m['memory_gb']} GB RAM, "
+        f"Python {m['python']}, Spark {m['spark']}, DuckDB {m['duckdb']}, pandas {m.get('pandas')}. "
+        f"Run {results.get('started_at')} – {results.get('finished_at')} ({results.get('wall_seconds')} s).",
+        "",
+    ]
+    for part in (transform_lines, scaling_lines, query_lines, api_lines, cost_lines):
+        lines += part(results)
+    return "\n".join(lines).rstrip() + "\n"
