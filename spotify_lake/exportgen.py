@@ -25,7 +25,6 @@ exist only to reach benchmark volumes and have no real-life counterpart.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import random
@@ -46,7 +45,7 @@ from spotify_lake.emulator.listening import (
     make_listener,
     to_ms,
 )
-from spotify_lake.emulator.simulation import World, iso_s, parse_now
+from spotify_lake.emulator.simulation import World, parse_now
 
 FORMATS = ("extended", "account", "legacy")
 EXPORT_OVERLAP = 25  # of the 50 plays recently-played can list at "now", the older 25 are in the export
@@ -89,9 +88,35 @@ def export_cutoff_ms(world: World, listener_index: int) -> int:
     return recent[-1].end_ms if recent else world.now_ms
 
 
-def _unit(seed: int, salt: str, value: int) -> float:
-    digest = hashlib.blake2b(f"{seed}:{salt}:{value}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
+_MASK = 2**64 - 1
+
+
+def _unit(seed: int, salt: int, value: int) -> float:
+    """A reproducible uniform draw in [0, 1) for (seed, salt, value): a few multiply-xorshift rounds, no RNG state."""
+    x = (value * 0x9E3779B97F4A7C15 + seed * 0xBF58476D1CE4E5B9 + salt * 0x94D049BB133111EB) & _MASK
+    x = ((x ^ (x >> 31)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return (x ^ (x >> 31)) / 2**64
+
+
+_SALT_NULL, _SALT_OFFLINE_MS, _SALT_SKIP_NULL, _SALT_IP = 1, 2, 3, 4
+
+
+class _Timestamps:
+    """Fast ``YYYY-MM-DDTHH:MM:SSZ`` for epoch ms: the date part is formatted once per UTC day."""
+
+    def __init__(self):
+        self._day = None
+        self._prefix = ""
+
+    def iso(self, ms: int) -> str:
+        day, rest = divmod(ms // 1000, 86_400)
+        if day != self._day:
+            self._day = day
+            self._prefix = datetime.fromtimestamp(day * 86_400, tz=UTC).strftime("%Y-%m-%dT")
+        hours, rest = divmod(rest, 3_600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{self._prefix}{hours:02d}:{minutes:02d}:{seconds:02d}Z"
 
 
 def iter_export_plays(
@@ -147,18 +172,25 @@ class _Rows:
         self.cat = catalogue_for(seed)
         self.listener = listener
         self.fmt = fmt
+        self._ips: dict[tuple[str, int], str] = {}
+        self.clock = _Timestamps()
 
     def _ip(self, play: Play) -> str:
-        # TEST-NET-3 addresses, changing with the offline-session/platform/day like a real ISP lease.
-        day = play.end_ms // DAY_MS
-        h = int(_unit(self.seed, f"ip:{self.listener.index}:{play.platform}", day // 3) * 65_536)
-        return f"203.0.113.{h % 254 + 1}"
+        # TEST-NET-3 addresses that change every few days and per device, like an ISP lease.
+        key = (play.platform, play.end_ms // (3 * DAY_MS))
+        ip = self._ips.get(key)
+        if ip is None:
+            draw = _unit(
+                self.seed, _SALT_IP + len(play.platform) * 7 + ord(play.platform[0]), key[1] + self.listener.index
+            )
+            ip = self._ips[key] = f"203.0.113.{int(draw * 254) + 1}"
+        return ip
 
     def row(self, play: Play) -> dict:
         cat = self.cat
         seed = self.seed
         podcast = play.track < 0
-        nulled = not podcast and play.ms_played <= 30_000 and _unit(seed, "null", play.end_ms) < 0.01
+        nulled = not podcast and play.ms_played <= 30_000 and _unit(seed, _SALT_NULL, play.end_ms) < 0.01
         if podcast:
             episode = cat.episodes[play.episode]
             show = cat.shows[episode.show_index]
@@ -187,13 +219,15 @@ class _Rows:
             album_name = cat.albums[track.album_index].name
             track_uri = f"spotify:track:{track.id}"
         if play.offline:
-            offline_ts = play.offline_ts * 1000 if _unit(seed, "offms", play.end_ms) < 0.6 else play.offline_ts
+            offline_ts = play.offline_ts * 1000 if _unit(seed, _SALT_OFFLINE_MS, play.end_ms) < 0.6 else play.offline_ts
         else:
             offline_ts = 0
         skipped = (
-            None if play.reason_end == "trackdone" and _unit(seed, "skipnull", play.end_ms) < 0.04 else play.skipped
+            None
+            if play.reason_end == "trackdone" and _unit(seed, _SALT_SKIP_NULL, play.end_ms) < 0.04
+            else play.skipped
         )
-        out = {"ts": iso_s(play.end_ms)}
+        out = {"ts": self.clock.iso(play.end_ms)}
         if self.fmt == "legacy":
             out["username"] = self.listener.user_id
             out["platform"] = _LEGACY_PLATFORMS.get(play.platform, play.platform)
@@ -240,17 +274,17 @@ class _ZipWriter:
         self.bom = bom
         self.files = 0
 
-    def write(self, name: str, encoded_rows: list[str]) -> None:
+    def write(self, name: str, rows: list[dict]) -> None:
+        # One C-accelerated encode per file, then one row per line as in Spotify's files. Generated
+        # names never contain '},{"', so the split cannot land inside a string.
+        text = _encode(rows).replace('},{"', '},\n{"')
+        body = ("[\n" + text[1:-1] + "\n]\n") if rows else "[]\n"
         with self.archive.open(name, "w", force_zip64=True) as handle:
-            handle.write(((_BOM if self.bom else "") + "[\n").encode())
-            for start in range(0, len(encoded_rows), 2_000):
-                part = encoded_rows[start : start + 2_000]
-                text = ",\n".join(part)
-                if start + 2_000 < len(encoded_rows):
-                    text += ",\n"
-                handle.write(text.encode())
-            handle.write(b"\n]\n")
+            handle.write(((_BOM if self.bom else "") + body).encode())
         self.files += 1
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def write_export(
@@ -283,7 +317,6 @@ def write_export(
     rng = random.Random(f"export:{seed}:{listener_index}:{fmt}")
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     total_rows = distinct = duplicates = 0
     first_ts = last_ts = None
 
@@ -323,8 +356,9 @@ def write_export(
                 chunks[kind].extend(carry[kind])
                 duplicates += len(carry[kind])
                 carry[kind] = []
-            ts = iso_s(play.end_ms)
-            chunks[kind].append(dumps(rows.row(play)))
+            row = rows.row(play)
+            ts = row.get("ts") or row["endTime"]
+            chunks[kind].append(row)
             distinct += 1
             edges[kind] = (edges[kind][0], ts) if edges[kind] else (ts, ts)
             first_ts = first_ts or ts

@@ -54,3 +54,9 @@ def emu_extended():
 @pytest.fixture
 def sp(emu):
     return user_client(emu)
+
+
+@pytest.fixture(scope="session")
+def make_client():
+    """The user_client factory, for tests that need several clients or special sessions."""
+    return user_client
