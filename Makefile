@@ -35,5 +35,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+SCALE ?= medium
+bench: $(STAMP)  ## benchmarks against DuckDB, pandas and inferred-schema Spark (SCALE=tiny|small|medium|large); writes out/bench/
+	$(PY) -m spotify_lake bench --scale $(SCALE)
+
 clean:  ## remove generated output (not the venv)
 	rm -rf out cdk.out .pytest_cache
