@@ -1,0 +1,28 @@
+"""The process-tree sampler sees memory held by grandchildren, not just the direct child."""
+
+import sys
+
+from spotify_lake.bench.rss import run_measured
+
+# The child starts a grandchild that holds ~300 MiB for a second; the child itself stays small.
+CHILD = """
+import subprocess, sys
+grandchild = "b = bytearray(300 * 1024 * 1024)\\nfor i in range(0, len(b), 4096): b[i] = 1\\nimport time; time.sleep(1.0)"
+subprocess.run([sys.executable, "-c", grandchild], check=True)
+print("done")
+"""
+
+
+def test_peak_includes_grandchildren():
+    m = run_measured([sys.executable, "-c", CHILD], interval=0.05)
+    assert m.returncode == 0
+    assert m.stdout.strip() == "done"
+    assert m.peak_rss_mb >= 300
+    # the child's own interpreter is tens of MiB: well under what the tree held
+    assert m.peak_rss_mb < 2000
+
+
+def test_failure_is_reported_with_stderr():
+    m = run_measured([sys.executable, "-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"])
+    assert m.returncode == 3
+    assert "boom" in m.stderr
