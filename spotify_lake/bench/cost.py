@@ -159,11 +159,12 @@ def monthly_cost(deployment: Deployment, volumes: Volumes, plays_per_day: float)
 
     lambda_gb_s = listener_polls * v.extract_seconds_per_listener_poll * d.extract_lambda_memory_mb / 1024
     run_seconds = v.curate_fixed_seconds + v.curate_seconds_per_million_plays * plays_per_run / 1e6
-    s3_puts = listener_polls * v.s3_puts_per_listener_poll + curate_runs * (
-        v.curate_fixed_s3_requests / 2 + plays_per_run * v.curated_bytes_per_play / (128 * 1024**2)
-    )
-    s3_gets = listener_polls * v.s3_gets_per_listener_poll + curate_runs * (
-        v.curate_fixed_s3_requests / 2 + plays_per_run * v.raw_bytes_per_play / (8 * 1024**2)
+    # Polls write their objects; each curation run reads what the polls wrote, plus its fixed listing,
+    # Parquet writes, run summary and data-quality objects (half reads, half writes).
+    s3_puts = listener_polls * v.s3_puts_per_listener_poll + curate_runs * v.curate_fixed_s3_requests / 2
+    s3_gets = (
+        listener_polls * (v.s3_gets_per_listener_poll + v.s3_puts_per_listener_poll)
+        + curate_runs * v.curate_fixed_s3_requests / 2
     )
     athena_queries = d.athena_queries_per_day * DAYS_PER_MONTH
     log_gb = (listener_polls * v.log_bytes_per_listener_poll + curate_runs * v.log_bytes_per_curate_run) / GB
@@ -191,19 +192,15 @@ def monthly_cost(deployment: Deployment, volumes: Volumes, plays_per_day: float)
 
 
 def per_million_plays_cost(deployment: Deployment, volumes: Volumes) -> float:
-    """Marginal cost of curating one million more plays in one run and keeping them for a month.
+    """Marginal cost of curating one million more plays and keeping them for a month.
 
-    Glue time for the plays (the per-million slope, no fixed part, billed at the configured DPUs),
-    S3 reads of their raw bytes and writes of their Parquet, and a month of storage of both.
+    Glue time for the plays (the per-million slope of the scaling fit, no fixed part, at the configured
+    DPUs and price) plus a month of S3 storage of their raw and curated bytes.
     """
     d, v = deployment, volumes
     glue = v.curate_seconds_per_million_plays / 3600 * d.glue_dpus * d.glue_dpu_hour_usd
-    raw_gb = 1e6 * v.raw_bytes_per_play / GB
-    curated_gb = 1e6 * v.curated_bytes_per_play / GB
-    requests = (1e6 * v.raw_bytes_per_play / (8 * 1024**2)) * S3_GET_REQUEST_USD + (
-        1e6 * v.curated_bytes_per_play / (128 * 1024**2)
-    ) * S3_PUT_REQUEST_USD
-    return glue + requests + (raw_gb + curated_gb) * S3_STANDARD_GB_MONTH_USD
+    storage = 1e6 * (v.raw_bytes_per_play + v.curated_bytes_per_play) / GB * S3_STANDARD_GB_MONTH_USD
+    return glue + storage
 
 
 def growth_table(deployment: Deployment, volumes: Volumes) -> list[dict[str, float]]:
