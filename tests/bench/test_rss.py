@@ -7,7 +7,9 @@ from spotify_lake.bench.rss import run_measured
 # The child starts a grandchild that holds ~300 MiB for a second; the child itself stays small.
 CHILD = """
 import subprocess, sys
-grandchild = "b = bytearray(300 * 1024 * 1024)\\nfor i in range(0, len(b), 4096): b[i] = 1\\nimport time; time.sleep(1.0)"
+grandchild = (
+    "b = bytearray(300 * 1024 * 1024)\\nfor i in range(0, len(b), 4096): b[i] = 1\\nimport time; time.sleep(1.0)"
+)
 subprocess.run([sys.executable, "-c", grandchild], check=True)
 print("done")
 """

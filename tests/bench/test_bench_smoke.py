@@ -1,0 +1,98 @@
+"""`bench --scale tiny` end to end: every engine runs, they agree on rows, results.json has the issue's shape.
+
+Timings are never asserted (they are what the benchmark measures, not a property of the code).
+"""
+
+import json
+
+import pytest
+
+from spotify_lake.cli import main
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+# The shape issue 7 fixes for results.json, so that runs can be compared over time.
+ISSUE_SHAPE = {
+    "machine": ["cpus", "memory_gb", "python", "spark", "duckdb"],
+    "transform": ["scale", "rows", "input_bytes", "engines"],
+    "engine": ["seconds", "peak_rss_mb", "rows_out", "files_out", "bytes_out"],
+    "scaling": ["rows", "seconds", "peak_rss_mb"],
+    "queries": ["view", "seconds", "bytes_read", "bytes_total"],
+    "api": ["requests", "minimum", "throttled_seconds"],
+    "cost": ["personal_month_usd", "per_million_plays_usd"],
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    code = main(["bench", "--scale", "tiny", "--out", str(out), "--api-polls", "12", "--quiet"])
+    assert code == 0
+    return json.loads((out / "results.json").read_text()), (out / "results.md").read_text()
+
+
+def test_results_have_every_field_of_the_issue(tiny_results):
+    results, _ = tiny_results
+    for key in ("machine", "transform", "scaling", "queries", "api", "cost"):
+        assert key in results, key
+    assert set(ISSUE_SHAPE["machine"]) <= set(results["machine"])
+    assert set(ISSUE_SHAPE["transform"]) <= set(results["transform"])
+    assert set(results["transform"]["engines"]) == {"project", "duckdb", "pandas", "spark_inferred"}
+    for name, engine in results["transform"]["engines"].items():
+        assert "error" not in engine, (name, engine)
+        assert set(ISSUE_SHAPE["engine"]) <= set(engine), name
+    assert len(results["scaling"]) == 3
+    for point in results["scaling"]:
+        assert set(ISSUE_SHAPE["scaling"]) <= set(point)
+    assert results["queries"], "no view was profiled"
+    for query in results["queries"]:
+        assert set(ISSUE_SHAPE["queries"]) <= set(query), query
+    for mode in ("development", "extended"):
+        assert set(ISSUE_SHAPE["api"]) <= set(results["api"][mode])
+    assert set(ISSUE_SHAPE["cost"]) <= set(results["cost"])
+
+
+def test_every_engine_wrote_the_same_plays(tiny_results):
+    results, _ = tiny_results
+    t = results["transform"]
+    assert t["rows"] == 20_000
+    counts = {name: e["rows_out"] for name, e in t["engines"].items()}
+    # The generator writes exactly 20,000 distinct plays plus cross-file duplicates: all must dedupe to it.
+    assert t["input_records"] > t["rows"]
+    assert set(counts.values()) == {20_000}, counts
+    assert t["rows_agree"] is True
+    for engine in t["engines"].values():
+        assert engine["files_out"] >= 1
+        assert engine["bytes_out"] > 0
+        assert engine["peak_rss_mb"] > 0
+
+
+def test_scaling_sizes_and_views_read_parquet(tiny_results):
+    results, _ = tiny_results
+    assert [p["rows"] for p in results["scaling"]] == [5_000, 10_000, 20_000]
+    ok = [q for q in results["queries"] if "error" not in q]
+    assert ok, results["queries"]
+    reading = [q for q in ok if q["tables"]]
+    assert reading, "no view scanned a curated table"
+    assert all(q["bytes_read"] > 0 and q["bytes_total"] > 0 for q in reading)
+    pruning = results["query_pruning"]
+    # With the partition key in the filter, fewer plays files are opened than without it.
+    assert pruning["with_play_month"]["files_read"] < pruning["partitions_total"]
+
+
+def test_api_week_counts_requests(tiny_results):
+    results, _ = tiny_results
+    for mode in ("development", "extended"):
+        api = results["api"][mode]
+        assert api["polls"] == 12
+        # at least one recently-played page per poll
+        assert api["minimum"] >= 12
+        assert api["requests"] >= api["minimum"]
+        assert api["throttle"]["status_429"] > 0
+        assert api["throttled_seconds"] > 0
+
+
+def test_markdown_has_the_tables(tiny_results):
+    _, md = tiny_results
+    for heading in ("## Transform", "## Scaling", "## Queries", "## API calls", "## Cost model"):
+        assert heading in md
