@@ -49,7 +49,7 @@ class ExtractorConfig:
     request_budget: int = 600
     retry_after_cap_seconds: float = 60.0
     request_timeout_seconds: float = 10.0
-    max_attempts: int = 5
+    max_attempts: int = 6
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 20.0
     time_safety_margin_seconds: float = 20.0
@@ -88,7 +88,7 @@ class ExtractorConfig:
             request_budget=_number(env, "REQUEST_BUDGET", 600, int, minimum=1),
             retry_after_cap_seconds=_number(env, "RETRY_AFTER_CAP_SECONDS", 60.0, float, minimum=0),
             request_timeout_seconds=_number(env, "REQUEST_TIMEOUT_SECONDS", 10.0, float, minimum=0.1),
-            max_attempts=_number(env, "MAX_ATTEMPTS", 5, int, minimum=1),
+            max_attempts=_number(env, "MAX_ATTEMPTS", 6, int, minimum=1),
             backoff_base_seconds=_number(env, "BACKOFF_BASE_SECONDS", 0.5, float, minimum=0),
             backoff_max_seconds=_number(env, "BACKOFF_MAX_SECONDS", 20.0, float, minimum=0),
             time_safety_margin_seconds=_number(env, "TIME_SAFETY_MARGIN_SECONDS", 20.0, float, minimum=0),

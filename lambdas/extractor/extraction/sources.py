@@ -339,7 +339,7 @@ def catalogue_details(
     candidate_ids: list[str],
     batch_allowed: bool,
     on_batch_forbidden,
-    flush_every: int = 500,
+    flush_every: int = 50,
 ) -> bool:
     """Fetch details of ``kind`` ids not yet known; returns whether batch lookups are (still) allowed.
 
