@@ -347,7 +347,7 @@ class EmulatorApp:
                 {
                     "track": shapes.track(track),
                     "played_at": iso_ms(play.end_ms),
-                    "context": self._context(play, playlists),
+                    "context": self._context(play, playlists, index),
                 }
             )
         query = {k: v for k, v in (("after", after), ("before", before)) if v is not None}
@@ -365,7 +365,7 @@ class EmulatorApp:
                 body["next"] = f"{self.api}/me/player/recently-played?{urlencode({**cursor, 'limit': limit})}"
         return 200, body
 
-    def _context(self, play, playlists):
+    def _context(self, play, playlists, listener_index):
         cat = self.world.catalogue
         if play.context == 1:
             kind, id_ = "album", cat.albums[cat.tracks[play.track].album_index].id
@@ -373,8 +373,14 @@ class EmulatorApp:
             kind, id_ = "artist", cat.artists[cat.tracks[play.track].artist_indexes[0]].id
         elif play.context >= 3:
             kind, id_ = "playlist", playlists[play.context - 3].id
-        else:
-            return None
+        else:  # Liked Songs
+            user_id = self.world.listener(listener_index).user_id
+            return {
+                "type": "collection",
+                "href": f"{self.api}/me/tracks",
+                "external_urls": {"spotify": "https://open.spotify.com/collection/tracks"},
+                "uri": f"spotify:user:{user_id}:collection",
+            }
         return {
             "type": kind,
             "href": f"{self.api}/{kind}s/{id_}",
@@ -708,6 +714,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._count(template, exc.status)
             headers = {"WWW-Authenticate": 'Bearer realm="spotify"'} if exc.status == 401 else {}
             self._send(exc.status, {"error": {"status": exc.status, "message": exc.message}}, headers)
+        except Exception:
+            # An emulator bug must surface as a visible 500 in tests, not as a dropped connection.
+            logger.exception("emulator handler failed for %s %s", method, path)
+            self._count(template, 500)
+            self._send(500, {"error": {"status": 500, "message": "Emulator internal error"}})
 
     def _token(self, method: str, body: bytes) -> None:
         if method != "POST":

@@ -27,22 +27,28 @@ def test_saved_tracks_page_through_next(emu, sp):
         seen += [item["track"]["id"] for item in page["items"]]
         pages += 1
     truth = emu.world.saved_tracks(0)
-    assert pages == -(-len(truth) // 50) and pages > 2
+    assert pages == -(-len(truth) // 50)
+    assert pages > 2
     assert seen == [emu.world.catalogue.tracks[t].id for _, t in truth]
-    assert page["previous"] is not None and page["offset"] == 50 * (pages - 1)
+    assert page["previous"] is not None
+    assert page["offset"] == 50 * (pages - 1)
 
 
 def test_recently_played_only_last_50_reachable(emu, sp):
     first = sp.current_user_recently_played(limit=30)
-    assert len(first["items"]) == 30 and first["next"] is not None
+    assert len(first["items"]) == 30
+    assert first["next"] is not None
     second = sp.next(first)
-    assert len(second["items"]) == 20 and second["next"] is None
+    assert len(second["items"]) == 20
+    assert second["next"] is None
     assert int(second["cursors"]["after"]) < int(first["cursors"]["before"])
     truth = emu.visible_plays(0)[-50:][::-1]
     got = [(i["played_at"], i["track"]["id"]) for i in first["items"] + second["items"]]
     assert got == [(p["played_at"], p["track_id"]) for p in truth]
     older = sp.current_user_recently_played(limit=50, before=int(second["cursors"]["before"]))
-    assert older["items"] == [] and older["cursors"] is None and older["next"] is None
+    assert older["items"] == []
+    assert older["cursors"] is None
+    assert older["next"] is None
     # no short plays, private sessions or podcasts ever listed
     assert all(p["ms_played"] > 30_000 for p in truth)
 
@@ -67,7 +73,8 @@ def test_clock_advance_makes_new_plays_visible(make_client):
         truth_new = [p for p in emu.visible_plays(0) if p["played_at_ms"] > newest]
         assert len(truth_new) > 50  # a heavy day: more plays than the API will ever show
         assert after["items"][0]["played_at"] == truth_new[-1]["played_at"]
-        assert emu.now == emu.world.now and emu.now.isoformat().startswith("2026-11-02T06:00")
+        assert emu.now == emu.world.now
+        assert emu.now.isoformat().startswith("2026-11-02T06:00")
 
 
 def test_top_items_follow_history(emu, sp):
@@ -79,9 +86,11 @@ def test_top_items_follow_history(emu, sp):
     assert counts[ids[0]] == max(counts.values())
     assert [counts[i] for i in ids] == sorted((counts[i] for i in ids), reverse=True)
     artists = sp.current_user_top_artists(limit=50, time_range="long_term")
-    assert artists["total"] >= 50 and artists["next"] is not None
+    assert artists["total"] >= 50
+    assert artists["next"] is not None
     more = sp.next(artists)
-    assert more["offset"] == 50 and {a["id"] for a in more["items"]}.isdisjoint(a["id"] for a in artists["items"])
+    assert more["offset"] == 50
+    assert {a["id"] for a in more["items"]}.isdisjoint(a["id"] for a in artists["items"])
 
 
 def test_playlists_and_items(emu, sp):
@@ -90,7 +99,9 @@ def test_playlists_and_items(emu, sp):
     owned = [p for p in playlists if p["owner"]["id"] == me]
     foreign = [p for p in playlists if p["owner"]["id"] != me and not p["collaborative"]]
     shared = [p for p in playlists if p["owner"]["id"] != me and p["collaborative"]]
-    assert owned and foreign and shared
+    assert owned
+    assert foreign
+    assert shared
     big = max(owned, key=lambda p: p["items"]["total"])
     page = sp.playlist_items(big["id"], limit=50)
     items = page["items"]
@@ -112,7 +123,8 @@ def test_catalogue_lookups_and_errors(emu, sp):
     assert track["id"] in [t["id"] for t in album["tracks"]["items"]]
     assert album["release_date_precision"] in ("year", "month", "day")
     artist = sp.artist(track["artists"][0]["id"])
-    assert artist["type"] == "artist" and artist["images"]
+    assert artist["type"] == "artist"
+    assert artist["images"]
     with pytest.raises(spotipy.SpotifyException) as missing:
         sp.track("0" * 22)
     assert missing.value.http_status == 404
@@ -124,7 +136,7 @@ def test_catalogue_lookups_and_errors(emu, sp):
 def test_development_mode_omits_removed_fields_and_blocks_batches(emu, sp):
     track = sp.current_user_recently_played(limit=1)["items"][0]["track"]
     full = sp.track(track["id"])
-    assert not set(REMOVED_TRACK_FIELDS + ("linked_from",)) & set(full)
+    assert not {*REMOVED_TRACK_FIELDS, "linked_from"} & set(full)
     assert not set(REMOVED_ALBUM_FIELDS) & set(sp.album(track["album"]["id"]))
     assert not set(REMOVED_ARTIST_FIELDS) & set(sp.artist(track["artists"][0]["id"]))
     for call in (sp.tracks, sp.artists):
@@ -143,7 +155,8 @@ def test_extended_mode_has_fields_and_batches(emu_extended, make_client):
     assert track["external_ids"]["isrc"] == emu_extended.world.catalogue.track_by_id[track["id"]].isrc
     artist_id = track["artists"][0]["id"]
     artists = sp.artists([artist_id, "0" * 22])["artists"]
-    assert set(REMOVED_ARTIST_FIELDS) <= set(artists[0]) and artists[1] is None
+    assert set(REMOVED_ARTIST_FIELDS) <= set(artists[0])
+    assert artists[1] is None
     assert set(REMOVED_ALBUM_FIELDS) <= set(sp.albums([track["album"]["id"]])["albums"][0])
     assert sp.tracks([track["id"]])["tracks"][0]["popularity"] == track["popularity"]
 
@@ -206,7 +219,8 @@ def test_same_seed_same_responses(make_client):
 def test_listeners_have_own_identity_and_history(make_client):
     with Emulator(seed=5, days=15, listeners=3) as emu:
         users = [make_client(emu, i).me() for i in range(3)]
-        assert len({u["id"] for u in users}) == 3 and len({u["country"] for u in users}) == 3
+        assert len({u["id"] for u in users}) == 3
+        assert len({u["country"] for u in users}) == 3
         recent = [make_client(emu, i).current_user_recently_played(limit=5)["items"] for i in range(3)]
         assert recent[0] != recent[1] != recent[2]
-        assert [x.refresh_token for x in emu.listeners][0] == "emulator-refresh-token"
+        assert next(x.refresh_token for x in emu.listeners) == "emulator-refresh-token"
