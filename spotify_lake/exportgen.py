@@ -13,8 +13,8 @@ Every file is one JSON array of 10,000-16,000 rows (the last one may be shorter)
 the last 1-3 rows of a file repeated at the start of the next, ``offline_timestamp`` in seconds or
 milliseconds (0 when online), and ``skipped`` null on about 4% of completed plays.
 
-The export ends where real ones do, a little before the API's view: at the 25th most recent play the
-emulator's recently-played would list at ``now``. So of the 50 plays the API can still return, the older
+The export ends where real ones do, a little before the API's view: at the 26th most recent play the
+emulator's recently-played lists at ``now``. So of the 50 plays the API can still return, the older
 25 are also in the export (same ``ts`` to the second, same track URI) and the newer 25 are not.
 
 ``plays=N`` asks for exactly N rows' worth of plays (before duplicates). When one listener's history
@@ -45,7 +45,7 @@ from spotify_lake.emulator.listening import (
     make_listener,
     to_ms,
 )
-from spotify_lake.emulator.simulation import World, parse_now
+from spotify_lake.emulator.simulation import RECENTLY_PLAYED_REACH, World, parse_now
 
 FORMATS = ("extended", "account", "legacy")
 EXPORT_OVERLAP = 25  # of the 50 plays recently-played can list at "now", the older 25 are in the export
@@ -81,10 +81,10 @@ class ExportSummary:
 
 
 def export_cutoff_ms(world: World, listener_index: int) -> int:
-    """End time of the last play in the export: the 25th most recent play the API lists at ``now``."""
-    recent = world.recent_visible(listener_index)
-    if len(recent) >= EXPORT_OVERLAP:
-        return recent[EXPORT_OVERLAP - 1].end_ms
+    """End time of the export's last play: the newest of the older 25 of the 50 plays the API lists at now."""
+    recent = world.recent_visible(listener_index)  # newest first, at most 50
+    if len(recent) == RECENTLY_PLAYED_REACH:
+        return recent[RECENTLY_PLAYED_REACH - EXPORT_OVERLAP].end_ms
     return recent[-1].end_ms if recent else world.now_ms
 
 
