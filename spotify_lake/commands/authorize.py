@@ -121,7 +121,8 @@ def authorization_code_flow(
     if result.get("state") != state:
         raise UserError("the sign-in answer carried the wrong state; start again")
     try:
-        token = oauth.get_access_token(result["code"], as_dict=True, check_cache=False)
+        oauth.get_access_token(result["code"], as_dict=False, check_cache=False)
+        token = oauth.cache_handler.get_cached_token()  # the whole answer, refresh token included
     except SpotifyOauthError as exc:
         raise UserError(f"exchanging the sign-in code failed: {exc.error}") from None
     sp = spotipy.Spotify(auth=token["access_token"], retries=0, status_retries=0)

@@ -214,7 +214,8 @@ def test_secrets_and_tokens_never_reach_logs_raw_records_or_summaries(tmp_path, 
         run_handler(emulator_env(emu, lake, secret, POWERTOOLS_LOG_LEVEL="DEBUG"), clock=lambda: emu.now)
         refresh = emu.listeners[0].refresh_token
     access_tokens = [t["access_token"] for t in api._TOKEN_CACHE.values()]
-    assert access_tokens and all(access_tokens)
+    assert access_tokens
+    assert all(access_tokens)
     captured = capsys.readouterr()
     haystacks = [captured.out, captured.err, caplog.text]
     haystacks += [p.read_bytes().decode("latin-1") for p in lake.rglob("*.json")]

@@ -16,7 +16,7 @@ from extraction.raw import Provenance, decode_ndjson_gz, encode_ndjson_gz, envel
 def test_listener_id_is_first_16_hex_of_sha256_of_prefixed_user_id():
     # echo -n "spotify-user:alice" | sha256sum | cut -c1-16
     assert listener_id("alice") == "3dc9738c1761942d"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="user id is required"):
         listener_id("")
 
 
@@ -30,7 +30,8 @@ def test_raw_keys_follow_the_contract():
             unit="recently_played",
             seq=3,
         )
-        == "raw/source=api/endpoint=recently_played/listener=3f1c/extract_date=2026-11-22/run=extract-x/recently_played-00003.ndjson.gz"
+        == "raw/source=api/endpoint=recently_played/listener=3f1c/extract_date=2026-11-22/run=extract-x/"
+        "recently_played-00003.ndjson.gz"
     )
     assert (
         raw_key("artists", listener_id=None, extract_date="2026-11-22", run_id="extract-x", unit="artists", seq=0)
@@ -75,7 +76,9 @@ def test_config_requires_one_lake_and_one_secret_and_validates_values():
     cfg = ExtractorConfig.from_environment(
         {**base, "SEARCHES": '[{"q": "genre:pop", "pages": 2}]', "PLAYLIST_IDS": "a, b"}
     )
-    assert cfg.searches[0].q == "genre:pop" and cfg.searches[0].pages == 2 and cfg.searches[0].type == "track"
+    assert cfg.searches[0].q == "genre:pop"
+    assert cfg.searches[0].pages == 2
+    assert cfg.searches[0].type == "track"
     assert cfg.playlist_ids == ("a", "b")
     assert cfg.api_prefix == "https://api.spotify.com/v1/"
     for bad, message in [
@@ -107,22 +110,23 @@ def test_backoff_is_jittered_exponential_and_bounded():
     rng = random.Random(1)
     for attempt in range(1, 8):
         delays = [backoff_delay(attempt, base=0.5, maximum=4, rng=rng) for _ in range(200)]
-        assert 0 <= min(delays) and max(delays) <= min(4, 0.5 * 2 ** (attempt - 1))
+        assert min(delays) >= 0
+        assert max(delays) <= min(4, 0.5 * 2 ** (attempt - 1))
         assert len(set(delays)) > 100  # jittered, not a fixed ladder
 
 
 def _governor(**kw):
     sleeps = []
-    defaults = dict(
-        budget=3,
-        retry_after_cap=10,
-        max_attempts=3,
-        backoff_base=1,
-        backoff_max=8,
-        safety_margin=5,
-        remaining_seconds=lambda: 100,
-        sleep=sleeps.append,
-    )
+    defaults = {
+        "budget": 3,
+        "retry_after_cap": 10,
+        "max_attempts": 3,
+        "backoff_base": 1,
+        "backoff_max": 8,
+        "safety_margin": 5,
+        "remaining_seconds": lambda: 100,
+        "sleep": sleeps.append,
+    }
     defaults.update(kw)
     return RequestGovernor(**defaults), sleeps
 
@@ -136,7 +140,9 @@ def test_governor_budget_and_long_retry_after_checkpoint_and_stay_checkpointed()
         gov.before_request()
 
     gov, sleeps = _governor()
-    assert gov.wait_for_throttle(4) == 4 and sleeps == [4] and gov.throttled_seconds == 4
+    assert gov.wait_for_throttle(4) == 4
+    assert sleeps == [4]
+    assert gov.throttled_seconds == 4
     with pytest.raises(Checkpoint, match="Retry-After 3600"):
         gov.wait_for_throttle(3600)
     assert sleeps == [4]  # never slept for the long one

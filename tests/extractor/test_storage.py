@@ -42,7 +42,8 @@ def test_conditional_writes(storage):
     with pytest.raises(PreconditionFailed):
         storage.put("_state/missing.json", b"x", if_match=v2)
     stored = storage.get("_state/c.json")
-    assert stored.body == b"2" and stored.version == v2
+    assert stored.body == b"2"
+    assert stored.version == v2
 
 
 def test_two_invocations_cannot_both_advance_a_cursor(storage):
@@ -62,5 +63,6 @@ def test_known_ids_merge_on_conflict_and_retry_of_same_run_refetches(storage):
     two.add(["c"], run_id="extract-2", next_seq=1)  # loaded before one's commit: conflict, reload, merge
     fresh = KnownIds(store, "artists")
     assert fresh.doc.value["ids"] == {"a": "extract-1", "b": "extract-1", "c": "extract-2"}
-    assert fresh.is_known("a", "extract-3") and not fresh.is_known("z", "extract-3")
+    assert fresh.is_known("a", "extract-3")
+    assert not fresh.is_known("z", "extract-3")
     assert not fresh.is_known("a", "extract-1")  # a retried extract-1 fetches again into the same objects
