@@ -26,25 +26,14 @@ exist only to reach benchmark volumes and have no real-life counterpart.
 from __future__ import annotations
 
 import json
-import math
 import random
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from spotify_lake.emulator.catalogue import catalogue_for
-from spotify_lake.emulator.listening import (
-    DAY_MS,
-    Listener,
-    Play,
-    day_count,
-    epoch_day,
-    generate_day,
-    make_listener,
-    to_ms,
-)
+from spotify_lake.emulator.listening import DAY_MS, Listener, Play, make_listener, plan_plays, to_ms
 from spotify_lake.emulator.simulation import RECENTLY_PLAYED_REACH, World, parse_now
 
 FORMATS = ("extended", "account", "legacy")
@@ -117,51 +106,6 @@ class _Timestamps:
         hours, rest = divmod(rest, 3_600)
         minutes, seconds = divmod(rest, 60)
         return f"{self._prefix}{hours:02d}:{minutes:02d}:{seconds:02d}Z"
-
-
-def iter_export_plays(
-    *, seed: int, listener: Listener, start_ms: int, end_ms: int, plays: int | None = None
-) -> tuple[Iterator[Play], int, int]:
-    """(plays oldest first, how many, lanes): the plays in ``(start_ms, end_ms]``, or exactly ``plays`` of them."""
-    first_day, last_day = epoch_day(start_ms, listener) - 2, epoch_day(end_ms, listener) + 1
-    edge_days = {*range(first_day, first_day + 4), *range(last_day - 3, last_day + 1)}
-
-    def count(lanes: int) -> int:
-        total = 0
-        for lane in range(lanes):
-            for day in range(first_day, last_day + 1):
-                if day in edge_days:  # only days at the window's edges need generating to count exactly
-                    total += sum(1 for p in generate_day(seed, listener, lane, day) if start_ms < p.end_ms <= end_ms)
-                else:
-                    total += day_count(seed, listener, lane, day)
-        return total
-
-    lanes, available = 1, count(1)
-    if plays is not None and available < plays:
-        lanes = max(2, math.ceil(plays / max(available, 1)))
-        available = count(lanes)
-        while available < plays:
-            lanes += 1
-            available = count(lanes)
-    skip = 0 if plays is None else available - plays
-    total = available - skip
-
-    def generate() -> Iterator[Play]:
-        to_skip = skip
-        for day in range(first_day, last_day + 1):
-            merged = []
-            for lane in range(lanes):
-                merged.extend(generate_day(seed, listener, lane, day))
-            if lanes > 1:
-                merged.sort()
-            for play in merged:
-                if start_ms < play.end_ms <= end_ms:
-                    if to_skip:
-                        to_skip -= 1
-                        continue
-                    yield play
-
-    return generate(), total, lanes
 
 
 class _Rows:
@@ -312,7 +256,7 @@ def write_export(
     listener = make_listener(seed, listener_index)
     end_ms = export_cutoff_ms(world, listener_index)
     start_ms = to_ms(moment) - days * DAY_MS
-    stream, _, lanes = iter_export_plays(seed=seed, listener=listener, start_ms=start_ms, end_ms=end_ms, plays=plays)
+    stream, _, lanes = plan_plays(seed=seed, listener=listener, start_ms=start_ms, end_ms=end_ms, plays=plays)
     rows = _Rows(seed, listener, fmt)
     rng = random.Random(f"export:{seed}:{listener_index}:{fmt}")
     out = Path(out_path)

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime
 
 from spotify_lake.emulator.faults import FaultSpecError, parse_faults
-from spotify_lake.emulator.listening import DEFAULT_NOW, MAX_LISTENERS, Listener, Play
+from spotify_lake.emulator.listening import DEFAULT_NOW, MAX_LISTENERS, Listener, Play, iter_plays
 from spotify_lake.emulator.objects import DEVELOPMENT, EXTENDED, MODES
 from spotify_lake.emulator.server import CLIENT_ID, CLIENT_SECRET, EmulatorApp, make_server
 from spotify_lake.emulator.simulation import World
@@ -29,6 +29,7 @@ __all__ = [
     "Listener",
     "Play",
     "World",
+    "iter_plays",
 ]
 
 

@@ -12,6 +12,7 @@ A play is a small tuple (:class:`Play`); no per-play dicts or datetimes are buil
 from __future__ import annotations
 
 import bisect
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -364,3 +365,65 @@ def iter_window_reverse(seed: int, listener: Listener, end_ms: int, stop_ms: int
             if stop_ms < play.end_ms <= end_ms:
                 yield play
         day -= 1
+
+
+def plan_plays(
+    *, seed: int, listener: Listener, start_ms: int, end_ms: int, plays: int | None = None
+) -> tuple[Iterator[Play], int, int]:
+    """(plays oldest first, how many, lanes): the plays in ``(start_ms, end_ms]``, or exactly ``plays`` of them."""
+    first_day, last_day = epoch_day(start_ms, listener) - 2, epoch_day(end_ms, listener) + 1
+    edge_days = {*range(first_day, first_day + 4), *range(last_day - 3, last_day + 1)}
+
+    def count(lanes: int) -> int:
+        total = 0
+        for lane in range(lanes):
+            for day in range(first_day, last_day + 1):
+                if day in edge_days:  # only days at the window's edges need generating to count exactly
+                    total += sum(1 for p in generate_day(seed, listener, lane, day) if start_ms < p.end_ms <= end_ms)
+                else:
+                    total += day_count(seed, listener, lane, day)
+        return total
+
+    lanes, available = 1, count(1)
+    if plays is not None and available < plays:
+        lanes = max(2, math.ceil(plays / max(available, 1)))
+        available = count(lanes)
+        while available < plays:
+            lanes += 1
+            available = count(lanes)
+    skip = 0 if plays is None else available - plays
+    total = available - skip
+
+    def generate() -> Iterator[Play]:
+        to_skip = skip
+        for day in range(first_day, last_day + 1):
+            merged = []
+            for lane in range(lanes):
+                merged.extend(generate_day(seed, listener, lane, day))
+            if lanes > 1:
+                merged.sort()
+            for play in merged:
+                if start_ms < play.end_ms <= end_ms:
+                    if to_skip:
+                        to_skip -= 1
+                        continue
+                    yield play
+
+    return generate(), total, lanes
+
+
+def iter_plays(
+    seed: int,
+    *,
+    listener_index: int = 0,
+    days: int | None = None,
+    plays: int | None = None,
+    now: datetime | None = None,
+) -> Iterator[Play]:
+    """Stream a listener's plays, oldest first, ending at ``now``: the last ``days`` days (default 365),
+    or exactly ``plays`` plays within them (adding lanes when one listener's history is too short)."""
+    listener = make_listener(seed, listener_index)
+    end_ms = to_ms(now or DEFAULT_NOW)
+    start_ms = end_ms - (365 if days is None else days) * DAY_MS
+    stream, _, _ = plan_plays(seed=seed, listener=listener, start_ms=start_ms, end_ms=end_ms, plays=plays)
+    return stream
