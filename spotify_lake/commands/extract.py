@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-import time
-import uuid
-from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 from spotify_lake.errors import UserError
@@ -54,111 +48,57 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the whole run summary as JSON")
 
 
-@dataclass
-class LocalContext:
-    """The parts of a Lambda context the handler and Powertools read."""
-
-    deadline: float
-    function_name: str = "spotify-lake-extractor-local"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:spotify-lake-extractor-local"
-    aws_request_id: str = ""
-
-    def __post_init__(self):
-        self.aws_request_id = self.aws_request_id or str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
-
-
-def local_environment(args, *, lake: Path, secret_file: Path, api_prefix: str | None, token_url: str | None) -> dict:
-    env = {
-        "LAKE_DIR": str(lake),
-        "SECRET_FILE": str(secret_file),
-        "SPOTIFY_MODE_HINT": args.mode_hint,
-        "REQUEST_BUDGET": str(args.request_budget),
-        "RETRY_AFTER_CAP_SECONDS": str(args.retry_after_cap),
-        "SEARCHES": json.dumps([{"q": q, "type": "track"} for q in args.search]),
-        "PLAYLIST_IDS": ",".join(args.playlist),
-    }
-    if api_prefix:
-        env["SPOTIFY_API_PREFIX"] = api_prefix
-    if token_url:
-        env["SPOTIFY_TOKEN_URL"] = token_url
-    return env
-
-
 def run(args) -> int:
-    # Powertools reads these when the handler module is imported: keep local runs quiet and offline.
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SpotifyLake")
-    from extraction import handler
     from extraction.config import ConfigError
     from extraction.errors import ExtractorError
-    from extraction.run import Runtime
+    from spotify_lake import pipeline
 
     lake = Path(args.lake)
-    event = {"run_id": args.run_id} if args.run_id else {}
-    with ExitStack() as stack:
-        clock = None
+    options = pipeline.ExtractOptions(
+        mode_hint=args.mode_hint,
+        request_budget=args.request_budget,
+        retry_after_cap_seconds=args.retry_after_cap,
+        time_limit_seconds=args.time_limit,
+        searches=tuple(args.search),
+        playlist_ids=tuple(args.playlist),
+        run_id=args.run_id,
+    )
+    try:
         if args.source == "emulator":
-            from spotify_lake.emulator import Emulator, FaultSpecError
-
-            if not 1 <= args.listeners <= 5:
-                raise UserError("--listeners must be between 1 and 5 (Spotify's development-mode limit)")
-            try:
-                emu = stack.enter_context(
-                    Emulator(
-                        seed=args.seed, days=args.days, listeners=args.listeners, mode=args.mode, faults=args.faults
-                    )
-                )
-            except FaultSpecError as exc:
-                raise UserError(f"--faults: {exc}") from None
-            if args.advance_hours:
-                emu.advance(hours=args.advance_hours)
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="spotify-lake-emulator-")))
-            secret_file = folder / "secret.json"
-            secret_file.write_text(
-                json.dumps(
-                    {
-                        "client_id": emu.client_id,
-                        "client_secret": emu.client_secret,
-                        "listeners": [{"refresh_token": li.refresh_token} for li in emu.listeners],
-                    }
-                )
-            )
-            env = local_environment(
-                args, lake=lake, secret_file=secret_file, api_prefix=emu.api_prefix, token_url=emu.token_url
-            )
-            clock = lambda: emu.now  # noqa: E731 - extraction dates follow the simulated world
+            summary = _extract_from_emulator(args, lake, options)
         else:
             secret_file = Path(args.secret_file).expanduser()
             if not secret_file.exists():
                 raise UserError(
                     f"no secret file at {secret_file}: run `python -m spotify_lake authorize --local` first"
                 )
-            env = local_environment(args, lake=lake, secret_file=secret_file, api_prefix=None, token_url=None)
-        try:
-            runtime = Runtime.from_environment(env, **({"clock": clock} if clock else {}))
-        except ConfigError as exc:
-            raise UserError(str(exc)) from None
-        handler.install_runtime(runtime)
-        context = LocalContext(deadline=time.monotonic() + args.time_limit)
-        try:
-            summary = handler.lambda_handler(event, context)
-        except ExtractorError as exc:
-            sys.stderr.write(f"run stopped: {type(exc).__name__}: {exc}" + "\n")
-            return 3
-        finally:
-            handler.install_runtime(None)
+            summary = pipeline.extract_from_spotify(secret_file, lake, options)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    except ExtractorError as exc:
+        sys.stderr.write(f"run stopped: {type(exc).__name__}: {exc}" + "\n")
+        return 3
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     else:
         sys.stdout.write(format_summary(summary, lake) + "\n")
     return 0 if summary["status"] in {"finished", "checkpointed"} else 1
+
+
+def _extract_from_emulator(args, lake: Path, options) -> dict:
+    from spotify_lake import pipeline
+    from spotify_lake.emulator import Emulator, FaultSpecError
+
+    if not 1 <= args.listeners <= 5:
+        raise UserError("--listeners must be between 1 and 5 (Spotify's development-mode limit)")
+    try:
+        emu = Emulator(seed=args.seed, days=args.days, listeners=args.listeners, mode=args.mode, faults=args.faults)
+    except FaultSpecError as exc:
+        raise UserError(f"--faults: {exc}") from None
+    with emu:
+        if args.advance_hours:
+            emu.advance(hours=args.advance_hours)
+        return pipeline.extract_from_emulator(emu, lake, options)
 
 
 def format_summary(summary: dict, lake: Path) -> str:

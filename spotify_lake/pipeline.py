@@ -1,0 +1,168 @@
+"""The local pipeline: the same steps the Step Functions state machine runs in AWS, in-process.
+
+extract (the Lambda handler, local storage) → import exports → curate (the Glue job script, local Spark)
+→ report (the Athena views on DuckDB). Each step is the production code; only I/O adapters differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+#: Catalogue searches the demo configures: the `genre:` queries older pipelines ran for "hit scores".
+DEMO_SEARCHES = ("genre:pop", "genre:hip hop", "genre:rock", "genre:indie pop", "genre:jazz", "genre:shoegaze")
+
+
+@dataclass
+class LocalContext:
+    """The parts of a Lambda context the handler and Powertools read."""
+
+    deadline: float
+    function_name: str = "spotify-lake-extractor-local"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:spotify-lake-extractor-local"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """The extractor's tunables as the local commands expose them (the Lambda reads them from its environment)."""
+
+    mode_hint: str = "auto"
+    request_budget: int = 600
+    retry_after_cap_seconds: float = 60.0
+    time_limit_seconds: float = 900.0
+    searches: Sequence[str] = ()
+    playlist_ids: Sequence[str] = ()
+    run_id: str | None = None
+
+    def environment(self, lake: Path, secret_file: Path) -> dict[str, str]:
+        return {
+            "LAKE_DIR": str(lake),
+            "SECRET_FILE": str(secret_file),
+            "SPOTIFY_MODE_HINT": self.mode_hint,
+            "REQUEST_BUDGET": str(self.request_budget),
+            "RETRY_AFTER_CAP_SECONDS": str(self.retry_after_cap_seconds),
+            "SEARCHES": json.dumps([{"q": q, "type": "track"} for q in self.searches]),
+            "PLAYLIST_IDS": ",".join(self.playlist_ids),
+        }
+
+
+def _quiet_powertools() -> None:
+    # Powertools reads these when the handler module is imported: keep local runs quiet and offline.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SpotifyLake")
+
+
+def invoke_extractor(env: dict[str, str], options: ExtractOptions, *, clock=None) -> dict:
+    """Run the deployed Lambda handler once, in-process, with ``env`` as its environment; return its summary.
+
+    Raises ``extraction.config.ConfigError`` for a bad environment and the extractor's own errors
+    (``AuthorizationExpired`` …) exactly as the Lambda would.
+    """
+    _quiet_powertools()
+    from extraction import handler
+    from extraction.run import Runtime
+
+    runtime = Runtime.from_environment(env, **({"clock": clock} if clock else {}))
+    handler.install_runtime(runtime)
+    try:
+        event = {"run_id": options.run_id} if options.run_id else {}
+        return handler.lambda_handler(event, LocalContext(deadline=time.monotonic() + options.time_limit_seconds))
+    finally:
+        handler.install_runtime(None)
+
+
+def extract_from_emulator(emu, lake: Path, options: ExtractOptions = ExtractOptions()) -> dict:
+    """Extract every listener of a running emulator into ``lake``; dates follow the emulator's simulated clock."""
+    with tempfile.TemporaryDirectory(prefix="spotify-lake-emulator-") as folder:
+        secret_file = Path(folder) / "secret.json"
+        secret_file.write_text(
+            json.dumps(
+                {
+                    "client_id": emu.client_id,
+                    "client_secret": emu.client_secret,
+                    "listeners": [{"refresh_token": li.refresh_token} for li in emu.listeners],
+                }
+            ),
+            encoding="utf-8",
+        )
+        env = options.environment(lake, secret_file) | {
+            "SPOTIFY_API_PREFIX": emu.api_prefix,
+            "SPOTIFY_TOKEN_URL": emu.token_url,
+        }
+        return invoke_extractor(env, options, clock=lambda: emu.now)
+
+
+def extract_from_spotify(secret_file: Path, lake: Path, options: ExtractOptions = ExtractOptions()) -> dict:
+    """Extract from the real Spotify Web API with the credentials ``authorize --local`` stored."""
+    return invoke_extractor(options.environment(lake, secret_file), options)
+
+
+# -- progress display -------------------------------------------------------------------------------
+
+
+class Progress:
+    """One line per stage: what runs, then how it ended and how long it took."""
+
+    def __init__(self, total: int, stream: TextIO | None = None):
+        self.total = total
+        self.number = 0
+        self.stream = stream or sys.stdout
+
+    @contextmanager
+    def stage(self, title: str) -> Iterator[list[str]]:
+        """Yields a list; whatever the stage appends is printed as its outcome."""
+        self.number += 1
+        self.stream.write(f"[{self.number}/{self.total}] {title} … ")
+        self.stream.flush()
+        outcome: list[str] = []
+        started = time.monotonic()
+        try:
+            yield outcome
+        except BaseException:
+            self.stream.write(f"failed after {time.monotonic() - started:.1f} s\n")
+            raise
+        self.stream.write(f"{'; '.join(outcome) or 'done'} ({time.monotonic() - started:.1f} s)\n")
+        self.stream.flush()
+
+
+# -- the stages -------------------------------------------------------------------------------------
+
+
+def curate(lake: Path, *, full_refresh: bool = False) -> dict:
+    """Run the Glue curation job script on local Spark over ``lake``; returns the run summary."""
+    from spotify_lake.commands.curate import job_argv, run_job
+
+    return run_job(job_argv(lake, full_refresh=full_refresh, run_id=None))
+
+
+def describe_extract(summary: dict) -> str:
+    gaps = f", {summary['gaps_detected']} gap(s) reported" if summary.get("gaps_detected") else ""
+    return f"{summary['items_written']} items, {summary['requests_total']} API requests, {summary['status']}{gaps}"
+
+
+def describe_curate(summary: dict) -> str:
+    totals = {"read": 0, "loaded": 0, "duplicates": 0, "quarantined_total": 0}
+    for figures in summary.get("sources", {}).values():
+        for key in totals:
+            totals[key] += figures.get(key, 0)
+    return (
+        f"{totals['read']} records read = {totals['loaded']} loaded + {totals['duplicates']} duplicates"
+        f" + {totals['quarantined_total']} quarantined"
+    )
