@@ -439,6 +439,7 @@ def skip_stats_by_month(rows: list[Row]) -> Figure:
         label="seconds before a skip",
     )
     right.set_ylabel("seconds before a skip")
+    right.set_ylim(bottom=0)
     right.grid(visible=False)
     right.spines["right"].set_visible(True)
     _month_axis(ax, months)
@@ -484,6 +485,7 @@ def monthly_active_listeners(rows: list[Row]) -> Figure:
         label="streams per listener",
     )
     right.set_ylabel("streams per listener")
+    right.set_ylim(bottom=0)
     right.grid(visible=False)
     right.spines["right"].set_visible(True)
     _month_axis(ax, months)

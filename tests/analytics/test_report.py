@@ -1,0 +1,230 @@
+"""The report over the hand-built lake: a chart or an explicit note per view, nothing remote, files per view."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from spotify_lake.cli import main
+from spotify_lake.report import build_report
+from spotify_lake.report.build import _render
+from spotify_lake.report.charts import CHARTS, CHARTS_BY_VIEW
+from spotify_lake.report.sqlfiles import view_files
+
+from . import dataset
+from .dataset import A
+
+VIEWS = [v.name for v in view_files()]
+CURATE_RUN = {
+    "run_id": "curate-20240630T120000Z-abc123",
+    "stage": "curate",
+    "started_at": "2024-06-30T12:00:00+00:00",
+    "status": "succeeded",
+    "sources": {
+        "api": {"read": 6, "loaded": 5, "duplicates": 1, "quarantined": {}, "quarantined_total": 0},
+        "export_extended": {
+            "read": 8,
+            "loaded": 7,
+            "duplicates": 0,
+            "quarantined": {"unparseable ts": 1},
+            "quarantined_total": 1,
+        },
+    },
+}
+
+
+class Cards(HTMLParser):
+    """Collects each view card's status and text, and every URL-bearing attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.cards: dict[str, dict] = {}
+        self.current: str | None = None
+        self.urls: list[str] = []
+        self.svgs: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "article" and "data-view" in attrs:
+            self.current = attrs["data-view"]
+            self.cards[self.current] = {"status": attrs["data-status"], "text": "", "svg": False}
+        if tag == "svg" and self.current:
+            self.cards[self.current]["svg"] = True
+        self.urls += [v for k, v in attrs.items() if k in {"src", "href", "xlink:href", "action", "data"} and v]
+
+    def handle_data(self, data):
+        if self.current:
+            self.cards[self.current]["text"] += data
+
+
+def parse(path) -> tuple[Cards, str]:
+    text = path.read_text(encoding="utf-8")
+    cards = Cards()
+    cards.feed(text)
+    return cards, text
+
+
+def assert_offline(text: str, urls: list[str]) -> None:
+    assert "http://" not in text
+    assert "https://" not in text
+    assert "@import" not in text
+    assert not re.search(r"url\(\s*['\"]?(?!#)", text), "only url(#fragment) references are allowed"
+    assert not re.search(r"<(script|link|img|iframe|object|embed)\b", text)
+    for url in urls:
+        # fragments, relative files and embedded data: URIs are offline; anything with another scheme is not
+        assert not url.startswith("//"), url
+        assert url.startswith("data:") or ":" not in url.split("/")[0], url
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    lake = dataset.build(tmp_path_factory.mktemp("report_lake"))
+    (lake / "_runs").mkdir()
+    (lake / "_runs" / "curate-20240630T120000Z-abc123.json").write_text(json.dumps(CURATE_RUN))
+    (lake / "_runs" / "extract-20240630T110000Z-def456.json").write_text(
+        json.dumps(
+            {
+                "run_id": "extract-20240630T110000Z-def456",
+                "stage": "extract",
+                "mode": "extended",
+                "started_at": "2024-06-30T11:00:00Z",
+            }
+        )
+    )
+    out = tmp_path_factory.mktemp("report")
+    summary = build_report(lake, out, time_zone="Europe/Berlin")
+    return summary, *parse(out / "index.html")
+
+
+def test_every_view_file_has_a_chart_entry():
+    assert sorted(VIEWS) == sorted(c.view for c in CHARTS)
+    for chart in CHARTS:
+        assert chart.title
+        assert chart.caption
+
+
+def test_every_view_is_charted_on_the_full_lake(report):
+    summary, cards, _ = report
+    assert sorted(cards.cards) == sorted(VIEWS)
+    for view, card in cards.cards.items():
+        assert card["status"] == "chart", (view, card["text"])
+        assert card["svg"], view
+    for view in summary.views:
+        assert view.csv.is_file()
+        assert view.png.is_file()
+        assert view.png.stat().st_size > 5000
+        header = view.csv.read_text(encoding="utf-8").splitlines()[0]
+        assert header.split(",")[0] in {
+            "listener_id",
+            "table_name",
+            "month",
+            "country",
+            "genre",
+            "artist_id",
+            "release_period",
+            "band_start",
+            "play_id",
+        }
+
+
+def test_page_is_self_contained(report):
+    _, cards, text = report
+    assert_offline(text, cards.urls)
+
+
+def test_page_shows_the_run_numbers(report):
+    summary, _, text = report
+    assert summary.facts.plays == 12
+    assert ">12</b><small>plays<" in text
+    assert "15 Jan 2024 – 10 Jun 2024" in text  # first and last play, Berlin time
+    assert "export_account" in text
+    assert "export_extended" in text
+    assert ">api<" in text
+    assert ">1</b><small>duplicates removed<" in text
+    assert ">1</b><small>quarantined records<" in text
+    assert "unparseable ts" in text
+    assert "extended mode" in text
+
+
+def test_csv_holds_the_view_rows(report):
+    summary, _, _ = report
+    csv = next(v.csv for v in summary.views if v.view == "listening_streaks").read_text(encoding="utf-8")
+    assert csv.splitlines() == [
+        "listener_id,streak_start,streak_end,days,streak_rank,is_latest",
+        f"{A},2024-01-15,2024-01-17,3,1,false",
+        f"{A},2024-02-20,2024-02-21,2,2,false",
+        f"{A},2024-06-10,2024-06-10,1,3,true",
+        "bbbbbbbbbbbbbbbb,2024-01-20,2024-01-21,2,1,false",
+        "bbbbbbbbbbbbbbbb,2024-03-05,2024-03-05,1,2,true",
+    ]
+
+
+def test_development_mode_lake_says_what_is_missing_and_why(tmp_path):
+    lake = dataset.build(tmp_path / "lake", development_mode=True)
+    summary = build_report(lake, tmp_path / "out", listener=A)
+    cards, text = parse(tmp_path / "out" / "index.html")
+    assert_offline(text, cards.urls)
+    expected_missing = {
+        "genre_composition": "artist genres",
+        "genre_share_by_month": "artist genres",
+        "artist_popularity_followers": "artist popularity",
+        "track_duration_popularity": "track popularity",
+        "mainstream_share_by_month": "track popularity",
+        "popularity_by_month": "track popularity",
+        "genre_hit_scores": "track popularity",
+        "artist_metrics": "track popularity",
+        "release_recency_popularity": "track popularity",
+        "hit_score_distribution": "track popularity",
+    }
+    for view, field in expected_missing.items():
+        card = cards.cards[view]
+        assert card["status"] == "not_available"
+        assert not card["svg"]
+        assert f"not available because Spotify no longer returns {field} to development-mode apps" in card["text"]
+        assert "demo --mode extended" in card["text"]
+        assert not (tmp_path / "out" / "png" / f"{view}.png").exists()
+        assert (tmp_path / "out" / "csv" / f"{view}.csv").is_file()
+    # the listener filter: B's plays are gone from listener views, not from the cross-listener KPIs
+    assert summary.facts.plays == 9
+    assert cards.cards["shared_favourites"]["status"] == "chart"  # compares listeners: not filtered
+    assert cards.cards["skip_stats_by_month"]["status"] == "chart"
+    others = {v for v in VIEWS if v not in expected_missing}
+    assert {v for v, c in cards.cards.items() if c["status"] == "chart"} == others
+
+
+def test_empty_lake_explains_every_missing_chart(tmp_path):
+    (tmp_path / "lake").mkdir()
+    summary = build_report(tmp_path / "lake", tmp_path / "out")
+    cards, text = parse(tmp_path / "out" / "index.html")
+    assert_offline(text, cards.urls)
+    assert summary.charted == 1  # only the record counts, all zero
+    for view, card in cards.cards.items():
+        if view == "table_record_counts":
+            continue
+        assert card["status"] == "not_available"
+        assert re.search(r"not available because the \w+ table is empty: ", card["text"]), (view, card["text"])
+    assert "no plays have been extracted or imported" in cards.cards["daily_minutes"]["text"]
+    assert "no catalogue searches" in cards.cards["genre_hit_scores"]["text"]
+    for view in VIEWS:
+        assert (tmp_path / "out" / "csv" / f"{view}.csv").is_file()
+
+
+def test_charts_are_deterministic(tmp_path):
+    rows = [
+        {"listener_id": A, "local_date": d, "minutes": m, "minutes_7d_avg": a, "plays": 1}
+        for d, m, a in [(dataset.JUNE, 10.0, 1.4), (dataset.MAY, 3.0, 0.4)]
+    ]
+    first = _render(CHARTS_BY_VIEW["daily_minutes"], rows, tmp_path / "a.png")
+    second = _render(CHARTS_BY_VIEW["daily_minutes"], rows, tmp_path / "b.png")
+    assert first == second
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def test_cli_rejects_bad_input(tmp_path, capsys):
+    assert main(["report", "--lake", str(tmp_path), "--out", str(tmp_path / "o"), "--time-zone", "Mars/Olympus"]) == 2
+    assert "unknown time zone" in capsys.readouterr().err
+    assert main(["report", "--lake", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    assert "does not exist" in capsys.readouterr().err
