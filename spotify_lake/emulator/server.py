@@ -625,6 +625,9 @@ def _matches_track(cat, track, filters, words) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "spotify-lake-emulator/1"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two sends; with Nagle on, every answer would wait ~40 ms for the
+    # client's delayed ACK.
+    disable_nagle_algorithm = True
     app: EmulatorApp  # set on the subclass made per server
 
     def log_message(self, format, *args):

@@ -18,18 +18,6 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _emulator_without_nagle():
-    """The emulator writes headers and body in two sends; with Nagle on, every answer waits for the
-    client's delayed ACK (~40 ms). TCP_NODELAY changes nothing but the speed."""
-    from spotify_lake.emulator import server
-
-    handler = getattr(server, "_Handler", None)
-    if handler is not None and not getattr(handler, "disable_nagle_algorithm", False):
-        handler.disable_nagle_algorithm = True
-    return
-
-
 @dataclass
 class FakeLambdaContext:
     remaining_ms: int = 900_000
