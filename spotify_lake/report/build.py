@@ -101,8 +101,10 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _lake_facts(con: duckdb.DuckDBPyConnection, listener: str | None) -> LakeFacts:
+def _lake_facts(con: duckdb.DuckDBPyConnection, listener: str | None, *, plays_ok: bool) -> LakeFacts:
     table_rows = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in TABLES}  # noqa: S608
+    if not plays_ok:
+        return LakeFacts(0, 0, None, None, {}, table_rows["quarantine"], table_rows)
     where = f"WHERE listener_id = {_quote(listener)}" if listener else ""
     plays, listeners, first, last = con.execute(
         f"SELECT count(*), count(DISTINCT listener_id), min(played_at_local), max(played_at_local) "  # noqa: S608
@@ -199,7 +201,7 @@ def build_report(
             known = [r[0] for r in con.execute("SELECT DISTINCT listener_id FROM plays ORDER BY 1").fetchall()]
             if listener not in known:
                 raise UserError(f"listener {listener} has no plays in this lake; known: {', '.join(known) or 'none'}")
-        facts = _lake_facts(con, listener) if statuses["play_events"].ok else LakeFacts(0, 0, None, None, {}, 0, {})
+        facts = _lake_facts(con, listener, plays_ok=statuses["play_events"].ok)
         runs = read_runs(lake)
         mode = mode or runs.mode
         reports = [_view_report(con, view.name, statuses[view.name], facts, out, listener) for view in view_files()]

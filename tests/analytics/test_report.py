@@ -228,3 +228,8 @@ def test_cli_rejects_bad_input(tmp_path, capsys):
     assert "unknown time zone" in capsys.readouterr().err
     assert main(["report", "--lake", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_rejects_an_unknown_listener(tmp_path, capsys):
+    assert main(["report", "--lake", str(tmp_path), "--out", str(tmp_path / "o"), "--listener", "nobody"]) == 2
+    assert "listener nobody has no plays in this lake" in capsys.readouterr().err
