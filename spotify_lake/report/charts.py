@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import matplotlib
@@ -114,7 +114,7 @@ def _months(rows: list[Row], key: str = "month") -> list[date]:
 
 
 def _month_axis(ax, months: list[date]) -> None:
-    step = max(1, len(months) // 12)
+    step = max(1, -(-len(months) // 8))  # at most 8 labels
     ax.set_xticks(range(0, len(months), step))
     ax.set_xticklabels([m.strftime("%b %y") for m in months[::step]], rotation=0)
 
@@ -362,8 +362,13 @@ def genre_share_by_month(rows: list[Row]) -> Figure:
 
 def daily_minutes(rows: list[Row]) -> Figure:
     minutes = _sum_by(rows, lambda r: r["local_date"], "minutes")
-    rolling = _sum_by(rows, lambda r: r["local_date"], "minutes_7d_avg")
     days = sorted(minutes)
+    if len({r["listener_id"] for r in rows}) == 1:
+        rolling = {r["local_date"]: r["minutes_7d_avg"] for r in rows}
+    else:
+        # The view's average is per listener and has rows only for days that listener played: summing those
+        # would dip on every day someone paused, so average the all-listener totals over calendar days instead.
+        rolling = {d: sum(minutes.get(d - timedelta(days=k), 0.0) for k in range(7)) / 7 for d in days}
     fig, ax = _figure()
     ax.bar(days, [minutes[d] for d in days], color="#BBF7D0", width=1.0, label="minutes that day")
     ax.plot(days, [rolling[d] for d in days], color="#15803D", linewidth=2, label="7-day average")
