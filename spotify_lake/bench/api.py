@@ -76,8 +76,8 @@ def simulate_week(
         os.environ.setdefault(name, value)
     from extraction import handler
     from extraction.run import Runtime
-    from spotify_lake.commands.extract import LocalContext
     from spotify_lake.emulator import Emulator
+    from spotify_lake.pipeline import LocalContext
 
     slept: list[float] = []
     requests_by_status: Counter = Counter()

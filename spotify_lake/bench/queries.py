@@ -2,7 +2,8 @@
 
 DuckDB's JSON profile gives the bytes its scans read (``io.total_bytes_read``) and, per Parquet scan, the
 files it opened out of those that matched the table (``Scanning Files: k/n`` when a filter pruned some).
-``bytes_total`` is the size of every Parquet file of the tables the view's plan scanned.
+``bytes_total`` is the size of every Parquet file of the curated tables the view reads, found by parsing
+the view and the views it selects from.
 
 A separate probe checks partition pruning: the last 30 days of plays, once filtered on ``played_at`` only
 and once also on the ``play_month`` partition key (what Athena needs to prune with partition projection).
@@ -75,13 +76,38 @@ def profiled(con, sql: str, profile_path: Path) -> tuple[float, dict[str, Any], 
     return seconds, json.loads(profile_path.read_text()), rows
 
 
-def measure(con, lake: Path, sql: str, repeats: int, work: Path) -> dict[str, Any]:
+def view_tables(views) -> dict[str, set[str]]:
+    """Curated tables each view reads, directly or through the views it selects from (parsed, not guessed)."""
+    import sqlglot.expressions as exp
+
+    from curation.schema import TABLES_BY_NAME
+    from spotify_lake.report.sqlfiles import parse_trino, substitute_time_zone
+
+    direct: dict[str, set[str]] = {}
+    for view in views:
+        tree = parse_trino(substitute_time_zone(view.sql, "UTC"))
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        direct[view.name] = {t.name for t in tree.find_all(exp.Table) if t.name not in ctes and t.name != view.name}
+
+    def closure(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        if name in TABLES_BY_NAME:
+            return {name}
+        out: set[str] = set()
+        for ref in direct.get(name, ()):
+            if ref not in seen:
+                out |= closure(ref, seen | {name})
+        return out
+
+    return {name: closure(name) for name in direct}
+
+
+def measure(con, lake: Path, sql: str, repeats: int, work: Path, tables: set[str] | None = None) -> dict[str, Any]:
     times, profile, rows = [], {}, 0
     for i in range(max(1, repeats)):
         seconds, profile, rows = profiled(con, sql, work / f"profile-{i}.json")
         times.append(seconds)
     scans = _scans(profile)
-    tables = sorted(_tables_of(scans))
+    tables = sorted(tables if tables is not None else _tables_of(scans))
     files_read, files_matching = _files_scanned(scans)
     return {
         "seconds": statistics.median(times),
@@ -102,6 +128,7 @@ def run_queries(lake: Path, repeats: int = 3, time_zone: str = "UTC") -> dict[st
     con = connect(lake)
     views = view_files()
     statuses = {s.name: s for s in create_views(con, time_zone, views)}
+    touched = view_tables(views)
     out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         work = Path(tmp)
@@ -112,7 +139,7 @@ def run_queries(lake: Path, repeats: int = 3, time_zone: str = "UTC") -> dict[st
                 continue
             # View names match NN_<identifier>.sql (checked by view_files): no free text reaches the SQL.
             sql = f"SELECT * FROM {view.name}"  # noqa: S608
-            out.append({"view": view.name, **measure(con, lake, sql, repeats, work)})
+            out.append({"view": view.name, **measure(con, lake, sql, repeats, work, touched[view.name])})
         pruning = month_pruning_probe(con, lake, repeats, work)
     con.close()
     return {"views": out, "pruning": pruning}
