@@ -1,0 +1,187 @@
+"""Privacy-export files (JSON arrays) to play candidates, with whole-file and per-record quarantine reasons.
+
+Input: one row per raw export object (``raw_object``, ``text``), read with ``spark.read.text(wholetext=True)``
+so that a file Spark's JSON reader would silently drop is still seen and quarantined with its path.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from curation import raw_schemas
+
+#: Quarantined raw text is cut to this many characters; bigger export records are quarantined as giant rows.
+MAX_RECORD_CHARS = 64 * 1024
+EARLIEST_PLAY = "2006-01-01 00:00:00"  # Spotify launched in 2006
+
+_EXPORT_KEY = r"raw/source=export/endpoint=streaming_history_([a-z]+)/listener=([^/]+)/sha256=[^/]+/([^/]+)$"
+_BOOL_FIELDS = ("shuffle", "skipped", "offline", "incognito_mode")
+_STRING_FIELDS = [f.name for f in raw_schemas.EXPORT_ROW.fields]
+
+
+def export_kind(raw_object: Column) -> Column:
+    return F.regexp_extract(raw_object, _EXPORT_KEY, 1)
+
+
+def file_reason(text: Column, records: Column) -> Column:
+    """Why a whole export file cannot be read, or null when it parses as a JSON array."""
+    body = F.ltrim(F.regexp_replace(text, "^\ufeff", ""))
+    first = F.substring(body, 1, 1)
+    return (
+        F.when(text.isNull() | (F.length(F.trim(text)) == 0), F.lit("empty file"))
+        .when(F.instr(text, "\ufffd") > 0, F.lit("not valid UTF-8"))
+        .when(first == "{", F.lit("JSON object instead of an array"))
+        .when(first != "[", F.lit("not JSON"))
+        .when(records.isNull(), F.lit("malformed or truncated JSON array"))
+    )
+
+
+def explode_export_files(files: DataFrame) -> DataFrame:
+    """(raw_object, text) -> one row per array element, or one row with record_index -1 for an unreadable file.
+
+    Columns: raw_object, kind, listener_id, file_name, record_index, rec (struct of strings, null for a
+    whole-file failure), file_reason.
+    """
+    body = F.regexp_replace(F.col("text"), "^\ufeff", "")
+    parsed = files.select(
+        "raw_object",
+        export_kind(F.col("raw_object")).alias("kind"),
+        F.regexp_extract("raw_object", _EXPORT_KEY, 2).alias("listener_id"),
+        F.regexp_extract("raw_object", _EXPORT_KEY, 3).alias("file_name"),
+        "text",
+        F.from_json(body, raw_schemas.EXPORT_FILE).alias("records"),
+    )
+    parsed = parsed.select(
+        "*",
+        file_reason(F.col("text"), F.col("records")).alias("file_reason"),
+        F.substring("text", 1, MAX_RECORD_CHARS).alias("file_head"),
+    ).drop("text")
+    bad = parsed.where(F.col("file_reason").isNotNull()).select(
+        "raw_object",
+        "kind",
+        "listener_id",
+        "file_name",
+        F.lit(-1).cast("bigint").alias("record_index"),
+        F.lit(None).cast(raw_schemas.EXPORT_ROW).alias("rec"),
+        "file_reason",
+        F.col("file_head").alias("file_text"),
+    )
+    good = parsed.where(F.col("file_reason").isNull()).select(
+        "raw_object",
+        "kind",
+        "listener_id",
+        "file_name",
+        F.posexplode("records").alias("record_index", "rec"),
+        "file_reason",
+        F.lit(None).cast("string").alias("file_text"),
+    )
+    good = good.withColumn("record_index", F.col("record_index").cast("bigint"))
+    return good.unionByName(bad)
+
+
+def _rec(name: str) -> Column:
+    return F.col(f"rec.{name}")
+
+
+def _bool(name: str) -> Column:
+    return F.when(F.lower(_rec(name)) == "true", True).when(F.lower(_rec(name)) == "false", False)
+
+
+def _not_bool(name: str) -> Column:
+    return _rec(name).isNotNull() & ~F.lower(_rec(name)).isin("true", "false")
+
+
+def record_reason(played_at: Column, ms_raw: Column, ms: Column, now: Column) -> Column:
+    """Why one export record is quarantined, or null when it is a play."""
+    size = sum((F.coalesce(F.length(_rec(n)), F.lit(0)) for n in _STRING_FIELDS), F.lit(0))
+    reason = (
+        F.when(F.col("rec").isNull(), F.lit("record is not a JSON object"))
+        .when(size > MAX_RECORD_CHARS, F.lit("record larger than 64 KiB"))
+        .when(played_at.isNull(), F.lit("no parseable timestamp"))
+        .when(played_at < F.lit(EARLIEST_PLAY).cast("timestamp"), F.lit("timestamp before 2006"))
+        .when(played_at > now, F.lit("timestamp in the future"))
+        .when(ms_raw.isNotNull() & ms.isNull(), F.lit("ms_played is not a number"))
+        .when(ms < 0, F.lit("ms_played is negative"))
+    )
+    for name in _BOOL_FIELDS:
+        reason = reason.when(_not_bool(name), F.lit(f"{name} is not a boolean"))
+    return reason
+
+
+def export_plays(records: DataFrame, now: Column) -> DataFrame:
+    """Exploded export records -> play candidates (plays columns + provenance + ``_reason``)."""
+    ts_text = F.coalesce(_rec("ts"), _rec("endTime"))
+    played_at = F.when(
+        ts_text.rlike(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"),
+        F.expr("try_cast(coalesce(rec.ts, rec.endTime) as timestamp)"),
+    )
+    ms_raw = F.coalesce(_rec("ms_played"), _rec("msPlayed"))
+    ms = F.expr("try_cast(try_cast(coalesce(rec.ms_played, rec.msPlayed) as decimal(20, 3)) as bigint)")
+    offline_raw = F.expr("try_cast(rec.offline_timestamp as decimal(20, 3))")
+    offline_ts = (
+        F.when(offline_raw.isNull() | (offline_raw <= 0), F.lit(None).cast("timestamp"))
+        .when(offline_raw >= 100_000_000_000, F.timestamp_millis(offline_raw.cast("bigint")))
+        .otherwise(F.timestamp_seconds(offline_raw.cast("bigint")))
+    )
+    track_uri_raw = _rec("spotify_track_uri")
+    track_uri = F.when(track_uri_raw.startswith("spotify:track:"), track_uri_raw)
+    episode_uri = _rec("spotify_episode_uri")
+    audiobook_uri = F.coalesce(_rec("audiobook_chapter_uri"), _rec("audiobook_uri"))
+    episode_name = F.coalesce(_rec("episode_name"), _rec("episodeName"))
+    is_account = F.col("kind") == "account"
+    content_type = (
+        F.when(track_uri.isNotNull(), "track")
+        .when(episode_uri.isNotNull() | (is_account & episode_name.isNotNull()), "episode")
+        .when(audiobook_uri.isNotNull(), "audiobook")
+        .when(track_uri_raw.startswith("spotify:local:"), "local")
+        .when(is_account & F.col("file_name").startswith("StreamingHistory_music"), "track")
+        .otherwise("unknown")
+    )
+    reason = F.coalesce(F.col("file_reason"), record_reason(played_at, ms_raw, ms, now))
+    return records.select(
+        F.col("listener_id"),
+        played_at.alias("played_at"),
+        F.regexp_extract(track_uri, r"^spotify:track:(.+)$", 1).alias("track_id"),
+        track_uri.alias("track_uri"),
+        episode_uri.alias("episode_uri"),
+        audiobook_uri.alias("audiobook_uri"),
+        content_type.alias("content_type"),
+        F.coalesce(_rec("master_metadata_track_name"), _rec("trackName")).alias("track_name"),
+        F.coalesce(_rec("master_metadata_album_artist_name"), _rec("artistName")).alias("artist_name"),
+        _rec("master_metadata_album_album_name").alias("album_name"),
+        F.lit(None).cast("string").alias("artist_id"),
+        F.lit(None).cast("string").alias("album_id"),
+        episode_name.alias("episode_name"),
+        F.coalesce(_rec("episode_show_name"), _rec("podcastName")).alias("show_name"),
+        F.coalesce(_rec("audiobook_title"), _rec("audiobook_chapter_title")).alias("audiobook_title"),
+        ms.alias("ms_played"),
+        F.lit(None).cast("bigint").alias("duration_ms"),
+        _rec("reason_start").alias("reason_start"),
+        _rec("reason_end").alias("reason_end"),
+        _bool("shuffle").alias("shuffle"),
+        _bool("skipped").alias("skipped"),
+        _bool("offline").alias("offline"),
+        offline_ts.alias("offline_timestamp"),
+        _bool("incognito_mode").alias("incognito_mode"),
+        _rec("platform").alias("platform"),
+        _rec("conn_country").alias("conn_country"),
+        F.lit(None).cast("string").alias("context_type"),
+        F.lit(None).cast("string").alias("context_uri"),
+        F.concat(F.lit("export_"), F.col("kind")).alias("source"),
+        F.lit(None).cast("string").alias("run_id"),
+        F.col("raw_object"),
+        F.col("record_index").alias("_record_index"),
+        _rec_uri().alias("_uri"),
+        reason.alias("_reason"),
+        F.when(
+            reason.isNotNull(),
+            F.coalesce(F.col("file_text"), F.substring(F.to_json("rec"), 1, MAX_RECORD_CHARS)),
+        ).alias("_raw_text"),
+    )
+
+
+def _rec_uri() -> Column:
+    return F.coalesce(
+        _rec("spotify_track_uri"), _rec("spotify_episode_uri"), _rec("audiobook_chapter_uri"), _rec("audiobook_uri")
+    )

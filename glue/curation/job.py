@@ -1,0 +1,569 @@
+"""One curation run: list raw objects, read the new ones, build every table, check, swap in, record.
+
+The Glue script (``glue/jobs/curate.py``) and ``python -m spotify_lake curate`` both call :func:`run`.
+Order matters for crash safety (docs/CURATION.md): stage every table, check the staged rows, write
+quarantine/data-quality/summary, swap staged partitions in, and only then extend the manifest. A crash at
+any point leaves the manifest behind, so the next run re-reads those raw objects; merges are idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from curation import api, exports, plays, quality
+from curation.lake import LakeFS, LakePaths, RawObject, spark_path
+from curation.schema import (
+    ALBUMS,
+    ARTIST_SNAPSHOTS,
+    ARTISTS,
+    DATA_QUALITY,
+    PLAYLIST_ITEMS,
+    PLAYLISTS,
+    PLAYS,
+    QUARANTINE,
+    SAVED_TRACKS,
+    SEARCH_RESULTS,
+    TOP_ITEMS,
+    TRACKS,
+    Table,
+)
+from curation.spark_schema import struct_type
+
+logger = logging.getLogger("curation")
+
+#: How far from a new play's end an existing play can be and still merge with it (see plays.ACCOUNT_WINDOW_S).
+MERGE_REACH = timedelta(minutes=3)
+CATALOGUE_ENDPOINTS = ("albums", "tracks")
+
+
+class CurationFailed(RuntimeError):
+    """A blocking data-quality check failed; the message names it. Nothing was swapped in."""
+
+
+@contextmanager
+def _timed(step: str):
+    start = time.monotonic()
+    yield
+    logger.info("step %s took %.1f s", step, time.monotonic() - start)
+
+
+def new_run_id(now: datetime) -> str:
+    return f"curate-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class RunState:
+    spark: SparkSession
+    paths: LakePaths
+    run_id: str
+    full_refresh: bool
+    now: datetime
+    fs: LakeFS
+    staged: dict[str, Table] = field(default_factory=dict)
+    affected: dict[str, set[str]] = field(default_factory=dict)
+    outcomes: list[DataFrame] = field(default_factory=list)
+    quarantine: list[DataFrame] = field(default_factory=list)
+    persisted: list[DataFrame] = field(default_factory=list)
+    #: Tables without new input: left alone, except that a full refresh empties them.
+    cleared: set[str] = field(default_factory=set)
+
+    @property
+    def now_col(self):
+        return F.lit(self.now.replace(tzinfo=None)).cast("timestamp")
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def _raw_object_col() -> F.Column:
+    return F.regexp_extract(F.url_decode(F.input_file_name()), r"(raw/(?:source=|_quarantine/).*)$", 1)
+
+
+def read_api_lines(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
+    """NDJSON(.gz) lines with their object key and 0-based line number (one gzip object = one partition)."""
+    lines = spark.read.text([spark_path(o.path) for o in objects]).select(
+        _raw_object_col().alias("raw_object"), F.monotonically_increasing_id().alias("_mono"), "value"
+    )
+    by_object = Window.partitionBy("raw_object").orderBy("_mono")
+    return lines.withColumn("_record_index", (F.row_number().over(by_object) - 1).cast("bigint")).drop("_mono")
+
+
+def read_whole_files(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
+    return spark.read.text([spark_path(o.path) for o in objects], wholetext=True).select(
+        _raw_object_col().alias("raw_object"), F.col("value").alias("text")
+    )
+
+
+def _empty(spark: SparkSession, schema) -> DataFrame:
+    return spark.createDataFrame([], schema)
+
+
+# --- merging and staging -------------------------------------------------------------------------------
+
+
+def _partition_values(df: DataFrame, column: str) -> set[str]:
+    """Distinct partition values (a few hundred at most: months since 2006): metadata, not data."""
+    return {r[0] for r in df.select(column).distinct().collect() if r[0] is not None}
+
+
+def read_existing(state: RunState, table: Table, partitions: set[str] | None) -> DataFrame | None:
+    """Curated rows of ``table`` (only ``partitions`` when partitioned), or None when there are none."""
+    if state.full_refresh:
+        return None
+    location = state.paths.table(table.name)
+    schema = struct_type(table)
+    reader = state.spark.read.schema(schema)
+    if table.partition_keys:
+        part = table.partition_keys[0].name
+        present = set(state.fs.list_dirs(location))
+        dirs = [f"{location}/{part}={v}" for v in sorted(partitions or ()) if f"{part}={v}" in present]
+        if not dirs:
+            return None
+        return reader.option("basePath", location).parquet(*dirs)
+    if not state.fs.files(location):
+        return None
+    return reader.parquet(location)
+
+
+def stage(state: RunState, table: Table, rows: DataFrame, affected: set[str] | None = None) -> None:
+    """Write ``rows`` (the table's final content for the partitions it holds) under the run's staging dir."""
+    schema = struct_type(table)
+    rows = rows.select(*[F.col(f.name).cast(f.dataType) for f in schema.fields])
+    target = f"{state.paths.staging(state.run_id)}/{table.name}"
+    with _timed(f"stage {table.name}"):
+        _write_staged(table, rows, target)
+    state.staged[table.name] = table
+    state.affected[table.name] = set(affected or ())
+
+
+def _write_staged(table: Table, rows: DataFrame, target: str) -> None:
+    if table.partition_keys:
+        part = table.partition_keys[0].name
+        order = [k for k in table.key if k != part]
+        rows.repartition(part).sortWithinPartitions(part, *order).write.mode("overwrite").partitionBy(part).parquet(
+            target
+        )
+    else:
+        rows.coalesce(1).sortWithinPartitions(*table.key).write.mode("overwrite").parquet(target)
+
+
+def _latest_first(df: DataFrame, key: tuple[str, ...]) -> DataFrame:
+    """Label rows of one key: the newest extraction is ``kept`` (new rows before curated ones)."""
+    order = Window.partitionBy(*key).orderBy(
+        F.col("_new").desc(),
+        F.col("extracted_at").desc_nulls_last(),
+        F.col("raw_object").desc_nulls_last(),
+        F.col("_record_index").desc_nulls_last(),
+    )
+    return df.withColumn("_fate", F.when(F.row_number().over(order) == 1, "kept").otherwise("duplicate"))
+
+
+def _split(state: RunState, rows: DataFrame) -> DataFrame:
+    """Send rows with a ``_reason`` to quarantine; return the valid ones."""
+    state.quarantine.append(
+        rows.where(F.col("_reason").isNotNull()).select(
+            F.col("raw_object").alias("source_object"),
+            F.col("_record_index").alias("record_index"),
+            "listener_id",
+            F.col("_reason").alias("reason"),
+            F.col("_raw_text").alias("raw_text"),
+            F.col("_source"),
+        )
+    )
+    return rows.where(F.col("_reason").isNull())
+
+
+def _persist(state: RunState, df: DataFrame) -> DataFrame:
+    df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    state.persisted.append(df)
+    return df
+
+
+def curate_keyed(state: RunState, table: Table, new_rows: DataFrame) -> None:
+    """Snapshot-style tables: new valid rows merged into the affected partitions, latest extraction wins."""
+    valid = _split(state, new_rows).withColumn("_new", F.lit(True))
+    columns = [f.name for f in struct_type(table).fields]
+    partitions = None
+    if table.partition_keys:
+        partitions = _partition_values(valid, table.partition_keys[0].name)
+    existing = read_existing(state, table, partitions)
+    merged = valid.select(*columns, "_new", "extracted_at", "raw_object", "_record_index", "_source")
+    if existing is not None:
+        old = existing.select(
+            *columns,
+            F.lit(False).alias("_new"),
+            F.lit(None).cast("timestamp").alias("extracted_at"),
+            F.lit(None).cast("string").alias("raw_object"),
+            F.lit(None).cast("bigint").alias("_record_index"),
+            F.lit(None).cast("string").alias("_source"),
+        )
+        merged = merged.unionByName(old)
+    labelled = _persist(state, _latest_first(merged, table.key))
+    state.outcomes.append(labelled.where("_new").select("_source", F.col("_fate").alias("outcome")))
+    stage(state, table, labelled.where(F.col("_fate") == "kept"), partitions)
+
+
+def curate_plays(state: RunState, candidates: DataFrame) -> DataFrame:
+    """Plays: dedup and merge new candidates with the curated plays they may touch; returns what was staged."""
+    acct = F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source"))
+    valid = _split(state, candidates.withColumn("_source", acct))
+    new = _persist(state, plays.prepare_new(valid))
+    reach = int(MERGE_REACH.total_seconds())
+    months = _partition_values(
+        new.select(
+            F.explode(
+                F.array(
+                    F.date_format(F.col("played_at") - F.expr(f"INTERVAL {reach} SECONDS"), "yyyy-MM"),
+                    F.date_format(F.col("played_at") + F.expr(f"INTERVAL {reach} SECONDS"), "yyyy-MM"),
+                )
+            ).alias("m")
+        ),
+        "m",
+    )
+    existing = read_existing(state, PLAYS, months)
+    rows = new if existing is None else new.unionByName(plays.prepare_existing(existing))
+    merged = _persist(state, plays.merge_plays(rows))
+    state.outcomes.append(
+        merged.where("_new").select(
+            F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source")).alias("_source"),
+            F.col("_fate").alias("outcome"),
+        )
+    )
+    kept = plays.kept_plays(merged)
+    stage(state, PLAYS, kept, months)
+    return kept
+
+
+def curate_catalogue(state: RunState, table: Table, key: str, observations: DataFrame) -> DataFrame:
+    existing = read_existing(state, table, None)
+    columns = [f.name for f in struct_type(table).fields]
+    rows = observations.select(*columns)
+    if existing is not None:
+        rows = rows.unionByName(existing.select(*columns))
+    latest = api.latest_attributes(rows, key).select(*columns)
+    stage(state, table, latest)
+    return latest
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+
+def _classify(objects: list[RawObject]) -> dict[str, list[RawObject]]:
+    groups: dict[str, list[RawObject]] = {"api": [], "export": [], "extractor_quarantine": [], "unknown": []}
+    for o in objects:
+        if o.key.startswith("raw/source=api/"):
+            groups["api"].append(o)
+        elif o.key.startswith("raw/source=export/"):
+            groups["export"].append(o)
+        elif o.key.startswith("raw/_quarantine/"):
+            groups["extractor_quarantine"].append(o)
+        else:
+            groups["unknown"].append(o)
+    return groups
+
+
+def read_manifest(fs: LakeFS, paths: LakePaths) -> set[tuple[str, int]]:
+    done: set[tuple[str, int]] = set()
+    for path in fs.files(paths.manifest):
+        for line in fs.read_text(path).splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                done.add((entry["key"], int(entry["length"])))
+    return done
+
+
+def write_manifest(state: RunState, objects: list[RawObject]) -> None:
+    old = state.fs.files(state.paths.manifest) if state.full_refresh else []
+    body = "".join(json.dumps({"key": o.key, "length": o.length, "run_id": state.run_id}) + "\n" for o in objects)
+    if objects or state.full_refresh:
+        state.fs.write_text(f"{state.paths.manifest}/{state.run_id}.jsonl", body)
+    for path in old:  # a full refresh compacts the manifest into its own file
+        state.fs.delete(path)
+
+
+def _accounting(state: RunState, reads: DataFrame) -> dict[str, dict]:
+    """Per source: read, loaded, duplicates, quarantined by reason. Two small aggregations to the driver."""
+    sources: dict[str, dict] = {}
+
+    def entry(name: str) -> dict:
+        return sources.setdefault(
+            name, {"read": 0, "loaded": 0, "duplicates": 0, "quarantined": {}, "quarantined_total": 0}
+        )
+
+    for row in reads.groupBy("_source").count().collect():
+        entry(row["_source"])["read"] = row["count"]
+    parts = [o.select("_source", "outcome", F.lit(None).cast("string").alias("reason")) for o in state.outcomes]
+    parts += [q.select("_source", F.lit("quarantined").alias("outcome"), "reason") for q in state.quarantine]
+    if not parts:
+        return dict(sorted(sources.items()))
+    union = _union(parts)
+    for row in union.groupBy("_source", "outcome", "reason").count().collect():
+        e = entry(row["_source"])
+        if row["outcome"] == "kept":
+            e["loaded"] += row["count"]
+        elif row["outcome"] == "duplicate":
+            e["duplicates"] += row["count"]
+        else:
+            e["quarantined"][row["reason"]] = e["quarantined"].get(row["reason"], 0) + row["count"]
+            e["quarantined_total"] += row["count"]
+    return dict(sorted(sources.items()))
+
+
+def _append(state: RunState, table: Table, rows: DataFrame) -> None:
+    """Run-scoped facts (quarantine, data_quality): write this run's file(s), then move them into the table."""
+    staged = f"{state.paths.staging(state.run_id)}/_append/{table.name}"
+    schema = struct_type(table)
+    rows.select(*[F.col(f.name).cast(f.dataType) for f in schema.fields]).coalesce(1).write.mode("overwrite").parquet(
+        staged
+    )
+    for i, path in enumerate(state.fs.files(staged)):
+        state.fs.move(path, f"{state.paths.table(table.name)}/{state.run_id}-{i:03d}.parquet")
+
+
+def _swap_all(state: RunState) -> dict[str, list[str]]:
+    written: dict[str, list[str]] = {}
+    if state.full_refresh:
+        for name in sorted(state.cleared):
+            state.fs.delete(state.paths.table(name))
+    staging = state.paths.staging(state.run_id)
+    trash = f"{staging}/_replaced"
+    for name, table in state.staged.items():
+        location = state.paths.table(name)
+        if not table.partition_keys:
+            state.fs.replace(location, f"{staging}/{name}", f"{trash}/{name}")
+            written[name] = ["*"]
+            continue
+        part = table.partition_keys[0].name
+        new_parts = state.fs.list_dirs(f"{staging}/{name}")
+        for p in new_parts:
+            state.fs.replace(f"{location}/{p}", f"{staging}/{name}/{p}", f"{trash}/{name}/{p}")
+        existing = set(state.fs.list_dirs(location))
+        gone = existing if state.full_refresh else {f"{part}={v}" for v in state.affected.get(name, ())} & existing
+        for p in sorted(gone - set(new_parts)):  # partitions whose every row merged away (or a full refresh)
+            state.fs.delete(f"{location}/{p}")
+        written[name] = [p.split("=", 1)[1] for p in new_parts]
+    return written
+
+
+def run(
+    spark: SparkSession,
+    paths: LakePaths,
+    *,
+    run_id: str | None = None,
+    full_refresh: bool = False,
+    now: datetime | None = None,
+) -> dict:
+    """Curate every raw object not yet in the manifest (all of them with ``full_refresh``); returns the summary."""
+    started = now or datetime.now(UTC)
+    state = RunState(spark, paths, run_id or new_run_id(started), full_refresh, started, LakeFS(spark))
+    listing = state.fs.list_files(paths.raw)
+    done = set() if full_refresh else read_manifest(state.fs, paths)
+    todo = [o for o in listing if (o.key, o.length) not in done]
+    groups = _classify(todo)
+    logger.info(
+        "curation run %s: %d raw objects listed, %d to process (full_refresh=%s)",
+        state.run_id,
+        len(listing),
+        len(todo),
+        full_refresh,
+    )
+    summary: dict = {
+        "run_id": state.run_id,
+        "stage": "curate",
+        "started_at": started.isoformat(),
+        "full_refresh": full_refresh,
+        "raw_objects": {"listed": len(listing), **{k: len(v) for k, v in groups.items()}},
+    }
+    try:
+        if todo:
+            _process(state, groups, summary)
+        else:
+            summary.update({"status": "nothing to do", "sources": {}, "tables": {}, "data_quality": []})
+        if todo or full_refresh:
+            write_manifest(state, todo)
+    finally:
+        for df in state.persisted:
+            df.unpersist()
+        state.fs.delete(paths.staging(state.run_id))
+        summary["finished_at"] = datetime.now(UTC).isoformat()
+        summary.setdefault("status", "failed")
+        state.fs.write_text(f"{paths.runs}/{state.run_id}.json", json.dumps(summary, indent=2, sort_keys=True))
+        logger.info("curation summary %s", json.dumps(summary, sort_keys=True))
+    return summary
+
+
+def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> None:
+    spark = state.spark
+    now = state.now_col
+
+    # One read of each kind of input; the parsed frames are reused by every table and by the accounting.
+    reads: list[DataFrame] = []
+    if groups["api"]:
+        envelopes = _persist(state, api.parse_envelopes(read_api_lines(spark, groups["api"])))
+    else:
+        envelopes = _persist(state, api.parse_envelopes(_empty_lines(spark)))
+    reads.append(envelopes.select("_source"))
+    if groups["export"]:
+        records = exports.explode_export_files(read_whole_files(spark, groups["export"]))
+        export_candidates = _persist(state, exports.export_plays(records, now))
+        reads.append(export_candidates.select(F.col("source").alias("_source")))
+    else:
+        export_candidates = None
+
+    # Lines of endpoints curation does not know are quarantined, never dropped.
+    known = list(api.raw_schemas.ITEM_SCHEMAS)
+    unknown_lines = envelopes.where(~F.col("endpoint").isin(known)).select(
+        "raw_object",
+        "_record_index",
+        "listener_id",
+        F.lit("unknown endpoint").alias("_reason"),
+        "_raw_text",
+        "_source",
+    )
+    _split(state, unknown_lines.withColumn("_raw_text", F.lit(None).cast("string")))
+    _quarantine_objects(state, groups, reads)
+
+    # Only tables with new input are rebuilt; a full refresh clears the ones whose input is gone.
+    present = {o.key.split("/")[2].removeprefix("endpoint=") for o in groups["api"]}
+    if "recently_played" in present or export_candidates is not None:
+        candidates = api.recently_played_plays(envelopes, now)
+        if export_candidates is not None:
+            candidates = candidates.unionByName(export_candidates)
+        curate_plays(state, candidates)
+    else:
+        state.cleared.add(PLAYS.name)
+
+    snapshot_tables = (
+        (TOP_ITEMS, ("top_artists", "top_tracks"), api.top_items),
+        (SAVED_TRACKS, ("saved_tracks",), api.saved_tracks),
+        (PLAYLISTS, ("playlists",), api.playlists),
+        (PLAYLIST_ITEMS, ("playlist_items",), api.playlist_items),
+        (ARTIST_SNAPSHOTS, ("artists",), api.artist_snapshots),
+        (SEARCH_RESULTS, ("search",), api.search_results),
+    )
+    for table, endpoints, transform in snapshot_tables:
+        if present.intersection(endpoints):
+            curate_keyed(state, table, transform(envelopes, table))
+        else:
+            state.cleared.add(table.name)
+
+    # catalogue: albums/tracks endpoint lines are loaded (merged attribute-wise) or quarantined
+    for endpoint, key in (("albums", "album_id"), ("tracks", "track_id")):
+        if endpoint not in present:
+            continue
+        lines = api.with_item(envelopes, endpoint)
+        lines = lines.withColumn(
+            "_reason",
+            F.coalesce("_reason", F.when(F.col("item.id").isNull(), F.lit(f"missing {key}"))),
+        ).withColumn(
+            "_raw_text",
+            F.when(F.col("_reason").isNotNull(), F.coalesce("_raw_text", F.substring("item_text", 1, 65536))),
+        )
+        valid = _split(state, lines)
+        state.outcomes.append(valid.select("_source", F.lit("kept").alias("outcome")))
+    if present:
+        track_obs, album_obs, artist_obs = api.catalogue_observations(envelopes)
+        curate_catalogue(state, TRACKS, "track_id", track_obs)
+        curate_catalogue(state, ALBUMS, "album_id", album_obs)
+        curate_catalogue(state, ARTISTS, "artist_id", artist_obs)
+    else:
+        state.cleared.update((TRACKS.name, ALBUMS.name, ARTISTS.name))
+
+    with _timed("accounting"):
+        sources = _accounting(state, _union(reads))
+
+    # Checks on the staged rows: a blocking failure leaves the curated tables untouched.
+    staging = state.paths.staging(state.run_id)
+    results: list[quality.CheckResult] = []
+    for name, table in state.staged.items():
+        staged_rows = spark.read.schema(struct_type(table)).parquet(f"{staging}/{name}")
+        results += quality.table_checks(table, staged_rows)
+    staged_plays = spark.read.schema(struct_type(PLAYS)).parquet(f"{staging}/{PLAYS.name}")
+    staged_tracks = (
+        spark.read.schema(struct_type(TRACKS)).parquet(f"{staging}/{TRACKS.name}")
+        if "tracks" in (state.staged)
+        else (tracks if tracks is not None else _empty(spark, struct_type(TRACKS)))
+    )
+    results += quality.plays_checks(staged_plays, staged_tracks, state.now.replace(tzinfo=None))
+    results.append(quality.accounting_check(sources))
+    del kept
+
+    checked_at = state.now.replace(tzinfo=None)
+    dq_rows = [
+        (state.run_id, r.table_name, r.check_name, r.observed, r.threshold, r.passed, r.blocking, checked_at)
+        for r in results
+    ]
+    _append(state, DATA_QUALITY, spark.createDataFrame(dq_rows, struct_type(DATA_QUALITY)))
+    quarantine = _union([q.drop("_source") for q in state.quarantine]).select(
+        F.lit(state.run_id).alias("run_id"),
+        "source_object",
+        "record_index",
+        "listener_id",
+        "reason",
+        "raw_text",
+        F.lit(checked_at).cast("timestamp").alias("quarantined_at"),
+    )
+    _append(state, QUARANTINE, quarantine)
+
+    out.update({"sources": sources, "data_quality": [r.as_dict() for r in results]})
+    failed = quality.failures(results)
+    if failed:
+        out["status"] = "failed"
+        names = ", ".join(
+            f"{r.table_name}.{r.check_name} (observed {r.observed:g}, limit {r.threshold:g})" for r in failed
+        )
+        raise CurationFailed(f"blocking data-quality check failed: {names}")
+    out["tables"] = _swap_all(state)
+    out["status"] = "succeeded"
+
+
+def _quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], reads: list[DataFrame]) -> None:
+    """The extractor's own quarantine objects and unknown raw objects: one quarantined record each."""
+    spark = state.spark
+    if groups["extractor_quarantine"]:
+        files = read_whole_files(spark, groups["extractor_quarantine"])
+        endpoint = F.regexp_extract("raw_object", r"raw/_quarantine/endpoint=([^/]+)/", 1)
+        rows = files.select(
+            "raw_object",
+            F.lit(-1).cast("bigint").alias("_record_index"),
+            F.lit(None).cast("string").alias("listener_id"),
+            F.concat(
+                F.lit("extractor: "),
+                F.coalesce(F.get_json_object("text", "$.reason"), F.lit("unreadable quarantine object")),
+            ).alias("_reason"),
+            F.substring("text", 1, exports.MAX_RECORD_CHARS).alias("_raw_text"),
+            F.concat(F.lit("api:"), endpoint).alias("_source"),
+        )
+        rows = _persist(state, rows)
+        reads.append(rows.select("_source"))
+        _split(state, rows)
+    if groups["unknown"]:
+        data = [(o.key, -1, None, "unknown raw object", None, "unknown") for o in groups["unknown"]]
+        rows = spark.createDataFrame(
+            data,
+            "raw_object string, _record_index bigint, listener_id string, _reason string, _raw_text string, "
+            "_source string",
+        )
+        reads.append(rows.select("_source"))
+        _split(state, rows)
+
+
+def _empty_lines(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame([], "raw_object string, _record_index bigint, value string")
+
+
+def _union(frames: list[DataFrame]) -> DataFrame:
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out

@@ -1,0 +1,164 @@
+"""Where the lake's parts live and the few file-system operations curation needs, through Hadoop's FileSystem.
+
+Hadoop's FileSystem is what Spark already uses, so the same code lists and moves ``file:`` paths locally and
+``s3://`` objects in Glue without boto3 (the curation package depends on pyspark and the stdlib only).
+Only metadata (object keys, sizes) and small JSON documents pass through the driver.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_RAW_KEY = re.compile(r"(raw/(?:source=|_quarantine/).*)$")
+_GLOB_CHARS = re.compile(r"([\[\]{}*?\\])")
+
+
+@dataclass(frozen=True)
+class LakePaths:
+    """Roots as URIs (``file:///…`` or ``s3://bucket``): raw bucket = raw/ + _state/, curated = curated/ + _runs/."""
+
+    raw_root: str
+    curated_root: str
+    runs_root: str
+
+    @classmethod
+    def single(cls, lake_root: str) -> LakePaths:
+        return cls(lake_root, lake_root, lake_root)
+
+    @property
+    def raw(self) -> str:
+        return f"{self.raw_root.rstrip('/')}/raw"
+
+    @property
+    def curated(self) -> str:
+        return f"{self.curated_root.rstrip('/')}/curated"
+
+    @property
+    def runs(self) -> str:
+        return f"{self.runs_root.rstrip('/')}/_runs"
+
+    @property
+    def manifest(self) -> str:
+        return f"{self.curated}/_manifest"
+
+    def table(self, name: str) -> str:
+        return f"{self.curated}/{name}"
+
+    def staging(self, run_id: str) -> str:
+        return f"{self.curated}/_staging/{run_id}"
+
+
+def raw_key(path: str) -> str | None:
+    """Key of a raw object relative to the lake root (``raw/source=…``), or None outside the raw zone."""
+    match = _RAW_KEY.search(path)
+    return match.group(1) if match else None
+
+
+def spark_path(path: str) -> str:
+    """Escape glob characters: Spark expands globs in the paths it is given, our keys are literal."""
+    return _GLOB_CHARS.sub(r"\\\1", path)
+
+
+@dataclass(frozen=True)
+class RawObject:
+    path: str  # fully qualified, as listed
+    key: str  # relative to the lake root
+    length: int
+
+
+class LakeFS:
+    """Thin adapter over Hadoop FileSystem (via the SparkSession's JVM)."""
+
+    def __init__(self, spark) -> None:
+        self._jvm = spark.sparkContext._jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def _p(self, path: str):
+        return self._jvm.org.apache.hadoop.fs.Path(path)
+
+    def _fs(self, path: str):
+        return self._p(path).getFileSystem(self._conf)
+
+    def exists(self, path: str) -> bool:
+        return bool(self._fs(path).exists(self._p(path)))
+
+    def list_files(self, root: str) -> list[RawObject]:
+        """Every file under ``root`` (recursively), skipping hidden/underscore temp names; [] if absent."""
+        if not self.exists(root):
+            return []
+        found = []
+        it = self._fs(root).listFiles(self._p(root), True)
+        while it.hasNext():
+            status = it.next()
+            path = status.getPath().toString()
+            name = path.rsplit("/", 1)[-1]
+            if name.startswith((".", "_")):
+                continue
+            key = raw_key(path)
+            found.append(RawObject(path, key or path, int(status.getLen())))
+        return sorted(found, key=lambda o: o.key)
+
+    def list_dirs(self, root: str) -> list[str]:
+        """Names of the sub-directories of ``root`` (not hidden ones); [] if absent."""
+        if not self.exists(root):
+            return []
+        names = []
+        for status in self._fs(root).listStatus(self._p(root)):
+            name = status.getPath().getName()
+            if status.isDirectory() and not name.startswith((".", "_")):
+                names.append(name)
+        return sorted(names)
+
+    def read_text(self, path: str) -> str:
+        stream = self._fs(path).open(self._p(path))
+        try:
+            data = self._jvm.org.apache.commons.io.IOUtils.toByteArray(stream)
+        finally:
+            stream.close()
+        return bytes(data).decode("utf-8")
+
+    def write_text(self, path: str, text: str) -> None:
+        """Write a small document; a temp name plus rename so readers never see half of it."""
+        tmp = f"{path.rsplit('/', 1)[0]}/.{path.rsplit('/', 1)[1]}.tmp"
+        out = self._fs(tmp).create(self._p(tmp), True)
+        try:
+            out.write(bytearray(text.encode("utf-8")))
+        finally:
+            out.close()
+        if self.exists(path):
+            self.delete(path)
+        self._fs(path).rename(self._p(tmp), self._p(path))
+
+    def delete(self, path: str) -> None:
+        if self.exists(path):
+            self._fs(path).delete(self._p(path), True)
+
+    def move(self, src: str, dst: str) -> None:
+        """Rename ``src`` to ``dst`` (which must not exist), creating ``dst``'s parent."""
+        parent = dst.rstrip("/").rsplit("/", 1)[0]
+        self._fs(parent).mkdirs(self._p(parent))
+        if not self._fs(src).rename(self._p(src), self._p(dst)):
+            raise OSError(f"could not move {src} to {dst}")
+
+    def replace(self, target: str, staged: str, trash: str) -> None:
+        """Swap a staged directory in for ``target``: old out of the way, new in, old deleted.
+
+        Each rename is atomic on a local or HDFS file system, so a reader sees the old partition, no
+        partition for an instant, or the new one, never a half-written one.
+        """
+        if self.exists(target):
+            self.move(target, trash)
+        self.move(staged, target)
+        self.delete(trash)
+
+    def files(self, root: str) -> list[str]:
+        """Data files directly under ``root`` (no hidden/underscore files)."""
+        if not self.exists(root):
+            return []
+        out = []
+        for status in self._fs(root).listStatus(self._p(root)):
+            name = status.getPath().getName()
+            if status.isFile() and not name.startswith((".", "_")):
+                out.append(status.getPath().toString())
+        return sorted(out)

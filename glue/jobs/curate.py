@@ -1,0 +1,57 @@
+"""Glue 5.0 job: curate the raw zone into the curated tables (thin entry; the logic is in ``curation``).
+
+Arguments (Glue passes ``--name value`` pairs; all but one root are optional):
+  --lake_root URI        one root holding raw/, _state/, curated/ and _runs/ (local runs)
+  --raw_root URI         root of raw/ (the raw bucket); defaults to --lake_root
+  --curated_root URI     root of curated/ (the curated bucket); defaults to --lake_root
+  --runs_root URI        root of _runs/ (the curated bucket); defaults to --curated_root
+  --run_id ID            defaults to curate-<UTC time>-<random>
+  --full_refresh true    rebuild every table from all raw objects (default false)
+
+The same file runs locally: ``python -m spotify_lake curate --lake DIR`` creates a local SparkSession and
+runs this script with these arguments, so Glue and a laptop execute identical code.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from awsglue.utils import getResolvedOptions
+
+from curation.job import run
+from curation.lake import LakePaths
+from curation.session import build_session
+
+OPTIONAL = ("lake_root", "raw_root", "curated_root", "runs_root", "run_id", "full_refresh")
+
+
+def options(argv: list[str]) -> dict[str, str]:
+    present = [name for name in OPTIONAL if f"--{name}" in argv]
+    return getResolvedOptions(argv, present)
+
+
+def lake_paths(opts: dict[str, str]) -> LakePaths:
+    lake = opts.get("lake_root")
+    raw = opts.get("raw_root") or lake
+    curated = opts.get("curated_root") or lake
+    runs = opts.get("runs_root") or curated
+    if not (raw and curated and runs):
+        raise SystemExit("curate: give --lake_root, or --raw_root and --curated_root")
+    return LakePaths(raw_root=raw, curated_root=curated, runs_root=runs)
+
+
+def main(argv: list[str]) -> dict:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    opts = options(argv)
+    spark = build_session()
+    return run(
+        spark,
+        lake_paths(opts),
+        run_id=opts.get("run_id"),
+        full_refresh=str(opts.get("full_refresh", "false")).lower() == "true",
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv)

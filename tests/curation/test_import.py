@@ -1,0 +1,87 @@
+"""`python -m spotify_lake import`: exports staged unchanged, content-addressed, listener resolved."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from lakefix import EXPORT_FILES, FIXTURES, LISTENER, USER
+
+from extraction.identity import listener_id
+from spotify_lake.cli import main
+from spotify_lake.errors import UserError
+from spotify_lake.staging import export_kind, stage_export
+
+
+def _zip(tmp_path: Path) -> Path:
+    path = tmp_path / "my_spotify_data.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in EXPORT_FILES.values():
+            archive.write(FIXTURES / name, f"Spotify Extended Streaming History/{name}")
+        archive.writestr("Spotify Extended Streaming History/Playlist1.json", "{}")
+        archive.writestr("Spotify Extended Streaming History/ReadMeFirst.pdf", b"%PDF")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Streaming_History_Audio_2019-2020_0.json", "extended"),
+        ("Streaming_History_Video_2019-2024.json", "extended"),
+        ("endsong_3.json", "legacy"),
+        ("StreamingHistory_music_0.json", "account"),
+        ("StreamingHistory0.json", "account"),
+        ("Playlist1.json", None),
+        ("Userdata.json", None),
+    ],
+)
+def test_export_kind_by_file_name(name, kind):
+    assert export_kind(name) == kind
+
+
+def test_import_zip_stages_bytes_unchanged_and_twice_adds_nothing(tmp_path):
+    lake = tmp_path / "lake"
+    first = stage_export(_zip(tmp_path), lake, listener=USER)
+
+    assert first.listener_id == LISTENER == listener_id(USER)
+    assert len(first.staged) == 3
+    assert sorted(first.ignored) == [
+        "Spotify Extended Streaming History/Playlist1.json",
+        "Spotify Extended Streaming History/ReadMeFirst.pdf",
+    ]
+    extended = next(k for k in first.staged if "streaming_history_extended" in k)
+    assert extended.startswith(f"raw/source=export/endpoint=streaming_history_extended/listener={LISTENER}/sha256=")
+    assert extended.endswith("/Streaming_History_Audio_2024_0.json")
+    assert (lake / extended).read_bytes() == (FIXTURES / EXPORT_FILES["extended"]).read_bytes()  # BOM kept
+    run_file = lake / "_runs" / f"{first.run_id}.json"
+    assert json.loads(run_file.read_text())["staged"] == first.staged
+
+    second = stage_export(_zip(tmp_path), lake)  # default listener: the only one in the lake
+    assert second.staged == []
+    assert sorted(second.already_present) == sorted(first.staged)
+    assert len(list((lake / "raw").rglob("*.json"))) == 3
+
+
+def test_listener_defaults_to_legacy_username_then_errors(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "endsong_0.json").write_bytes((FIXTURES / "endsong_0.json").read_bytes())
+    assert stage_export(folder, tmp_path / "a").listener_id == listener_id(USER)
+
+    only_account = tmp_path / "account"
+    only_account.mkdir()
+    (only_account / "StreamingHistory_music_0.json").write_bytes((FIXTURES / EXPORT_FILES["account"]).read_bytes())
+    with pytest.raises(UserError, match="--listener"):
+        stage_export(only_account, tmp_path / "b")
+    assert stage_export(only_account, tmp_path / "b", listener=LISTENER).listener_id == LISTENER
+
+
+def test_import_cli_reports_ignored_files(tmp_path, capsys):
+    code = main(["import", str(_zip(tmp_path)), "--lake", str(tmp_path / "lake"), "--listener", USER])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "staged 3 file(s)" in out
+    assert "Playlist1.json" in out
+    assert main(["import", str(tmp_path / "missing.zip"), "--lake", str(tmp_path / "lake")]) == 2
