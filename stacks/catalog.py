@@ -1,0 +1,232 @@
+"""Catalog and query: the Glue database and tables (from ``curation.schema``), the Athena workgroup, named
+queries, and the view statements the workflow runs."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import aws_athena as athena
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from curation import schema
+from stacks.config import AssetPaths, EnvironmentConfig
+from stacks.access import READ, READ_WRITE, grant_key, grant_list, grant_objects
+from stacks.nag import acknowledge, arn_finding, logical_id
+from stacks.sql_files import ViewStatement, load_named_queries, load_views
+from stacks.storage import CURATED_PREFIX, LakeStorage
+
+#: The one place schema types (Athena/Hive spelling) become Glue column types.
+GLUE_TYPES: dict[str, glue.Type] = {
+    "string": glue.Schema.STRING,
+    "bigint": glue.Schema.BIG_INT,
+    "int": glue.Schema.INTEGER,
+    "double": glue.Schema.DOUBLE,
+    "boolean": glue.Schema.BOOLEAN,
+    "timestamp": glue.Schema.TIMESTAMP,
+    "date": glue.Schema.DATE,
+    "array<string>": glue.Schema.array(glue.Schema.STRING),
+}
+assert set(GLUE_TYPES) == set(schema.COLUMN_TYPES), "every schema type needs a Glue type"
+
+ATHENA_ENGINE = "Athena engine version 3"
+
+
+def glue_columns(columns: tuple[schema.Column, ...]) -> list[glue.Column]:
+    return [glue.Column(name=c.name, type=GLUE_TYPES[c.type], comment=c.description) for c in columns]
+
+
+def database_name(config: EnvironmentConfig) -> str:
+    """One database per environment, so dev and prod can share an account."""
+    return f"{schema.DATABASE}_{config.name.replace('-', '_')}"
+
+
+def table_prefix(table: schema.Table) -> str:
+    return f"{CURATED_PREFIX}{table.name}/"
+
+
+class CatalogAndQuery(Construct):
+    """Glue tables with partition projection (no crawler needed), workgroup, named queries, view SQL."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        storage: LakeStorage,
+        assets: AssetPaths,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        self.database = glue.Database(
+            self,
+            "Database",
+            database_name=database_name(config),
+            description="spotify-lake curated tables and analytics views",
+            removal_policy=removal,
+        )
+        self.tables: dict[str, glue.S3Table] = {}
+        for table in schema.TABLES:
+            prefix = table_prefix(table)
+            location = f"s3://{storage.curated_bucket.bucket_name}/{prefix}"
+            parameters = {"parquet.compression": "SNAPPY"}
+            if table.projection is not None:
+                parameters |= table.projection.properties(table.partition_keys[0].name, location)
+            self.tables[table.name] = glue.S3Table(
+                self,
+                f"Table-{table.name}",
+                table_name=table.name,
+                database=self.database,
+                description=table.description,
+                storage=glue.S3TableStorage.from_bucket(storage.curated_bucket),
+                s3_prefix=prefix,
+                data_format=glue.DataFormat.PARQUET,
+                columns=glue_columns(table.columns),
+                partition_keys=glue_columns(table.partition_keys) or None,
+                parameters=parameters,
+                compressed=True,
+            )
+
+        self.workgroup = athena.CfnWorkGroup(
+            self,
+            "Workgroup",
+            name=f"spotify-lake-{config.name}",
+            description="spotify-lake analytics: engine v3, KMS-encrypted results, per-query scan limit",
+            state="ENABLED",
+            recursive_delete_option=not config.retain_data,
+            work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
+                enforce_work_group_configuration=True,
+                publish_cloud_watch_metrics_enabled=True,
+                bytes_scanned_cutoff_per_query=config.athena_bytes_scanned_cutoff_mb * 1024 * 1024,
+                engine_version=athena.CfnWorkGroup.EngineVersionProperty(selected_engine_version=ATHENA_ENGINE),
+                result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
+                    output_location=f"s3://{storage.athena_results_bucket.bucket_name}/results/",
+                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                        encryption_option="SSE_KMS", kms_key=storage.key.key_arn
+                    ),
+                ),
+            ),
+        )
+        self.workgroup_name = self.workgroup.name
+
+        self.named_queries = []
+        for query in load_named_queries(assets.queries):
+            named = athena.CfnNamedQuery(
+                self,
+                f"Query-{query.name}",
+                name=query.name,
+                description=query.description[:1024],
+                database=self.database.database_name,
+                query_string=query.sql,
+                work_group=self.workgroup.ref,
+            )
+            named.node.add_dependency(self.workgroup)
+            self.named_queries.append(named)
+
+        #: CREATE OR REPLACE VIEW statements with the environment's time zone, in the order they must run.
+        self.views: list[ViewStatement] = load_views(assets.views, config.time_zone)
+
+        self.crawler: glue.CfnCrawler | None = None
+        if config.enable_crawler:
+            self._crawler(config, storage)
+
+    @property
+    def workgroup_arn(self) -> str:
+        return f"arn:{Aws.PARTITION}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}:workgroup/{self.workgroup.ref}"
+
+    def catalog_arns(self) -> list[str]:
+        base = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        name = self.database.database_name
+        return [f"{base}:catalog", f"{base}:database/{name}", f"{base}:table/{name}/*"]
+
+    def grant_refresh_views(self, grantee: iam.IGrantable, storage: LakeStorage) -> None:
+        """Run the view statements in the workgroup: Athena, the database's tables (a view is a table) and
+        the results bucket. Views read no data when created, so no curated-bucket access."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"],
+                resources=[self.workgroup_arn],
+            )
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"],
+                resources=self.catalog_arns(),
+            )
+        )
+        grant_objects(grantee, storage.athena_results_bucket, "results/", READ_WRITE)
+        grant_list(grantee, storage.athena_results_bucket, "results/")
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                resources=[storage.athena_results_bucket.bucket_arn],
+            )
+        )
+        grant_key(grantee, storage.key, encrypt=True)
+
+    def _crawler(self, config: EnvironmentConfig, storage: LakeStorage) -> None:
+        role = iam.Role(
+            self,
+            "CrawlerRole",
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description="spotify-lake optional crawler: reads curated/, adds partitions to existing tables",
+        )
+        grant_objects(role, storage.curated_bucket, CURATED_PREFIX, READ)
+        grant_list(role, storage.curated_bucket, CURATED_PREFIX)
+        grant_key(role, storage.key, encrypt=False)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions",
+                    "glue:BatchGetPartition", "glue:BatchCreatePartition", "glue:CreatePartition",
+                    "glue:UpdatePartition", "glue:BatchUpdatePartition",
+                ],
+                resources=self.catalog_arns(),
+            )
+        )  # fmt: skip
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+                resources=[f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws-glue/crawlers*"],
+            )
+        )
+        acknowledge(
+            role,
+            "IAM5",
+            "The crawler reads every object under curated/ and updates partitions of every table of this "
+            "database; Glue names crawler log streams at run time.",
+            findings=[
+                arn_finding(storage.curated_bucket, f"/{CURATED_PREFIX}*"),
+                f"Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/"
+                f"<{logical_id(self.database)}>/*",
+                "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws-glue/crawlers*",
+            ],
+        )
+        security = glue.SecurityConfiguration(
+            self,
+            "CrawlerSecurity",
+            s3_encryption=glue.S3Encryption.kms(storage.key),
+            cloud_watch_encryption=glue.CloudWatchEncryption.kms(storage.key),
+        )
+        self.crawler = glue.CfnCrawler(
+            self,
+            "Crawler",
+            name=f"spotify-lake-{config.name}-curated",
+            description="Optional: registers partitions; tables keep the schema from curation.schema",
+            role=role.role_arn,
+            crawler_security_configuration=security.security_configuration_name,
+            targets=glue.CfnCrawler.TargetsProperty(
+                catalog_targets=[
+                    glue.CfnCrawler.CatalogTargetProperty(
+                        database_name=self.database.database_name, tables=[t.name for t in schema.TABLES]
+                    )
+                ]
+            ),
+            # Catalog targets require LOG: the schema source stays the only author of columns.
+            schema_change_policy=glue.CfnCrawler.SchemaChangePolicyProperty(
+                update_behavior="LOG", delete_behavior="LOG"
+            ),
+        )
+        for table in self.tables.values():
+            self.crawler.node.add_dependency(table)
