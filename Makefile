@@ -39,5 +39,8 @@ SCALE ?= medium
 bench: $(STAMP)  ## benchmarks against DuckDB, pandas and inferred-schema Spark (SCALE=tiny|small|medium|large); writes out/bench/
 	$(PY) -m spotify_lake bench --scale $(SCALE)
 
+reliability: $(STAMP)  ## faults, crashes, fuzzed input, re-runs, concurrency, auth, secrets; writes out/reliability/
+	$(PY) -m spotify_lake reliability
+
 clean:  ## remove generated output (not the venv)
 	rm -rf out cdk.out .pytest_cache

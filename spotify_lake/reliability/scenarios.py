@@ -475,10 +475,11 @@ def authorization(work: Path, *, seed: int = 43, days: int = 7) -> dict:
 SECRET_CLIENT = "reliability-client-secret-7f3a9c2e1d"  # noqa: S105 - a planted canary, not a credential
 
 
-def secrets_scan(work: Path, curator: Curator | None, *, seed: int = 51, days: int = 7) -> dict:
+def secrets_scan(work: Path, curator: Curator | None, *, seed: int = 51, days: int = 7) -> tuple[dict, dict[str, str]]:
     """A full run (every source, faults on, DEBUG logging) in its own process with every byte of output
     captured, then curation with Python logging captured at DEBUG; every log, raw record, state document,
-    run summary and curated row is searched for the client secret, refresh tokens and access tokens."""
+    run summary and curated row is searched for the client secret, refresh tokens and access tokens.
+    Returns the figures and the secrets searched for (so the caller can search its own report too)."""
     import base64
     import subprocess
     import sys
@@ -527,15 +528,13 @@ def secrets_scan(work: Path, curator: Curator | None, *, seed: int = 51, days: i
             root.removeHandler(handler)
             root.setLevel(old_level)
         texts["curate log"] = buffer.getvalue()
-    texts.update(_lake_texts(lake))
+    texts.update(lake_texts(lake))
     basic = base64.b64encode(f"{emu.client_id}:{SECRET_CLIENT}".encode()).decode()
     needles = {"client secret": SECRET_CLIENT, "basic auth": basic, "bearer header": "Bearer "}
     needles |= {f"refresh token {i}": t for i, t in enumerate(all_refresh)}
     needles |= {f"access token {i}": t for i, t in enumerate(access_tokens)}
-    leaks = [
-        f"{what} in {where}" for where, text in texts.items() for what, needle in needles.items() if needle in text
-    ]
-    return {
+    leaks = find_leaks(texts, needles)
+    figures = {
         "leaks": len(leaks),
         "where": leaks[:20],
         "searched": len(texts),
@@ -544,9 +543,15 @@ def secrets_scan(work: Path, curator: Curator | None, *, seed: int = 51, days: i
         "extract_status": extract_status,
         "log_bytes": sum(len(texts[k]) for k in texts if " std" in k or k.endswith(" log")),
     }
+    return figures, needles
 
 
-def _lake_texts(lake: Path) -> dict[str, str]:
+def find_leaks(texts: dict[str, str], needles: dict[str, str]) -> list[str]:
+    """ "<which secret> in <where>" for every secret found in any text."""
+    return [f"{what} in {where}" for where, text in texts.items() for what, needle in needles.items() if needle in text]
+
+
+def lake_texts(lake: Path) -> dict[str, str]:
     """Every file of a lake as text: gzip objects decompressed, Parquet rows dumped."""
     import gzip
 
@@ -595,3 +600,105 @@ class Results:
 def copy_lake(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+# --- 3. bad input ----------------------------------------------------------------------------------------
+
+
+def fuzz_runs(work: Path, curator: Curator, *, files: int = 1000, runs: int = 3, seed: int = 8) -> dict:
+    """Generated damaged files in a few curation runs (API objects, then export files, then a mix with
+    copies of earlier good files under new keys): no run may crash, every run's records must add up exactly,
+    every quarantined record must carry its reason, and every control play must be loaded exactly once."""
+    import math
+
+    from spotify_lake.reliability import fuzz
+
+    lake = work / "fuzz"
+    per_run = math.ceil(files / runs)
+    kinds = ["api", "export"] + ["any"] * max(0, runs - 2)
+    figures = Counter()
+    problems: list[str] = []
+    controls: set[tuple[str, str]] = set()
+    written = 0
+    crashed: list[str] = []
+    by_damage: Counter = Counter()
+    for r in range(runs):
+        batch = fuzz.generate(
+            lake, examples=per_run, seed=seed + r, start_index=r * 100_000, kinds=kinds[r % len(kinds)]
+        )
+        written += batch.files
+        controls |= batch.control_plays
+        by_damage.update(batch.by_damage)
+        if r == runs - 1 and r > 0:
+            written += _copy_controls(lake, limit=10)
+        try:
+            summary = curator(lake)
+        except Exception as exc:  # the finding: a job that crashes on input
+            crashed.append(f"run {r + 1}: {type(exc).__name__}: {str(exc)[:300]}")
+            continue
+        if summary.get("status") != "succeeded":
+            problems.append(f"run {r + 1}: status {summary.get('status')}")
+        problems.extend(f"run {r + 1}: {p}" for p in accounting_problems(summary))
+        problems.extend(f"run {r + 1}: {p}" for p in _quarantine_problems(lake, summary))
+        figures.update(totals(summary))
+    rows = lakecheck.table_rows(lake, "plays", ["played_at", "track_id"])
+    loaded = Counter((played.strftime("%Y-%m-%dT%H:%M:%S"), track) for played, track in rows if played)
+    missing = sorted(c for c in controls if loaded[c] == 0)
+    doubled = sorted(c for c in controls if loaded[c] > 1)
+    problems.extend(f"control play {c} not loaded" for c in missing[:10])
+    problems.extend(f"control play {c} loaded {loaded[c]} times" for c in doubled[:10])
+    accounted = figures["loaded"] + figures["duplicates"] + figures["quarantined"]
+    return {
+        "files": written,
+        "records": figures["read"],
+        "accounted": accounted,
+        "crashes": len(crashed),
+        "runs": runs,
+        "loaded": figures["loaded"],
+        "duplicates": figures["duplicates"],
+        "quarantined": figures["quarantined"],
+        "control_plays": len(controls),
+        "control_plays_loaded": len(controls) - len(missing),
+        "problems": problems[:30],
+        "crash_messages": crashed,
+        "files_by_damage": dict(sorted(by_damage.items())),
+    }
+
+
+def _copy_controls(lake: Path, *, limit: int) -> int:
+    """Good API objects again under another run's key: the same plays read twice must be duplicates."""
+    copied = 0
+    for path in sorted(lake.glob("raw/source=api/endpoint=recently_played/**/run=*/page-00000.ndjson.gz")):
+        try:
+            records = lakecheck.read_raw(path)
+        except (OSError, EOFError, ValueError):
+            continue
+        names = [((r.get("item") or {}).get("track") or {}).get("name") for r in records if isinstance(r, dict)]
+        if not names or not all(isinstance(n, str) and n.startswith("control ") for n in names):
+            continue
+        target = Path(str(path).replace("/run=", "/run=extract-20261003T100000Z-copy-").replace("page-", "copy-"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        copied += 1
+        if copied == limit:
+            break
+    return copied
+
+
+def _quarantine_problems(lake: Path, summary: dict) -> list[str]:
+    """The run's quarantine rows: as many as the summary says, each with a reason and its source object."""
+    import pyarrow.parquet as pq
+
+    run_id = summary["run_id"]
+    rows = []
+    for path in sorted((lake / "curated" / "quarantine").glob(f"{run_id}*.parquet")):
+        rows.extend(pq.read_table(path, columns=["reason", "source_object"]).to_pylist())
+    expected = totals(summary).get("quarantined", 0)
+    problems = []
+    if len(rows) != expected:
+        problems.append(f"{len(rows)} quarantine rows, the summary counts {expected}")
+    if any(not r["reason"] for r in rows):
+        problems.append("quarantine rows without a reason")
+    if any(not r["source_object"] for r in rows):
+        problems.append("quarantine rows without their source object")
+    return problems

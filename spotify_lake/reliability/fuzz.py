@@ -1,0 +1,407 @@
+"""Damaged raw objects and export files, generated property-based with hypothesis.
+
+Each generated case is one file for the raw zone: an API object (gzip NDJSON of envelopes, as the extractor
+writes them) or a privacy-export file (a JSON array, as Spotify ships it), damaged at the line/record level
+(wrong types, missing and unknown fields, truncation, non-UTF-8, BOMs, empty and huge values, arrays or
+scalars instead of objects, duplicates, timestamps in the future or before 2006) and at the file level
+(truncated gzip or JSON, not gzip, empty, an object instead of an array, garbage). After every four damaged
+files comes an undamaged *control* play with a unique timestamp and track: curation must load every one of them, so the
+fuzz also proves that bad neighbours never cost a good record.
+
+Generation is reproducible: a fixed hypothesis seed, no example database, no shrinking.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+LISTENER = "f0f0f0f0f0f0f0f0"  # a well-formed listener id (16 hex) that no real user maps to
+CONTROL_START = datetime(2025, 3, 1, tzinfo=UTC)
+BOM = "\ufeff"
+CONTROL_EVERY = 5
+HUGE = 200_000  # characters: bigger than any field Spotify sends, over curation's 64 KiB record limit
+
+API_ENDPOINTS = (
+    *("recently_played",) * 6,
+    "top_tracks",
+    "top_artists",
+    "saved_tracks",
+    "playlists",
+    "playlist_items",
+    "artists",
+    "search",
+    "mystery_endpoint",  # an endpoint curation does not know
+)
+LINE_DAMAGE = (
+    "none",
+    "unknown_fields",
+    "missing_played_at",
+    "missing_track",
+    "missing_item",
+    "missing_listener",
+    "missing_endpoint",
+    "wrong_type_played_at",
+    "wrong_type_track",
+    "wrong_type_item",
+    "wrong_type_duration",
+    "future",
+    "before_2006",
+    "garbage_timestamp",
+    "huge",
+    "empty_values",
+    "non_utf8",
+    "bom",
+    "truncated",
+    "array_instead_of_object",
+    "scalar_line",
+    "blank_line",
+    "random_text",
+)
+OBJECT_DAMAGE = ("none",) * 6 + ("truncated_gzip", "not_gzip", "empty_file", "empty_gzip", "garbage")
+RECORD_DAMAGE = (
+    "none",
+    "unknown_fields",
+    "missing_ts",
+    "ms_played_text",
+    "ms_played_number_text",
+    "ms_played_negative",
+    "bool_as_text",
+    "future",
+    "before_2006",
+    "garbage_timestamp",
+    "not_an_object",
+    "huge",
+    "empty_values",
+    "nulls",
+)
+FILE_DAMAGE = ("none",) * 5 + (
+    "truncated",
+    "object_instead_of_array",
+    "non_utf8",
+    "bom",
+    "empty_file",
+    "not_json",
+    "nested_array",
+)
+EXPORT_FORMATS = {
+    "extended": ("streaming_history_extended", "Streaming_History_Audio_2025_{n}.json"),
+    "legacy": ("streaming_history_legacy", "endsong_{n}.json"),
+    "account": ("streaming_history_account", "StreamingHistory_music_{n}.json"),
+}
+
+_text = st.text(max_size=12)
+_ids = st.text(alphabet="0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=22, max_size=22)
+_times = st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2026, 10, 1)).map(
+    lambda d: d.replace(tzinfo=UTC)
+)
+_odd_values = st.one_of(
+    st.integers(), st.floats(allow_nan=True), st.none(), st.booleans(), st.lists(st.integers(), max_size=3), _text
+)
+
+
+def iso_ms(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _track(track_id: str, name: str) -> dict:
+    artist = {"id": "1" + track_id[1:], "name": f"artist {name}", "uri": f"spotify:artist:1{track_id[1:]}"}
+    album = {"id": "2" + track_id[1:], "name": f"album {name}", "uri": f"spotify:album:2{track_id[1:]}"}
+    return {
+        "id": track_id,
+        "uri": f"spotify:track:{track_id}",
+        "name": name,
+        "type": "track",
+        "duration_ms": 201_000,
+        "artists": [artist],
+        "album": {**album, "artists": [artist], "release_date": "2020-01-01", "release_date_precision": "day"},
+    }
+
+
+def _item(endpoint: str, track: dict, played_at: str) -> dict:
+    if endpoint == "recently_played":
+        return {"track": track, "played_at": played_at, "context": None}
+    if endpoint in {"saved_tracks", "playlist_items"}:
+        return {"added_at": played_at, "track": track}
+    if endpoint in {"top_artists", "artists"}:
+        return track["artists"][0] | {"type": "artist", "genres": ["pop"], "popularity": 50}
+    if endpoint == "playlists":
+        return {"id": track["id"], "name": track["name"], "owner": {"id": "someone"}, "snapshot_id": "s1"}
+    return track
+
+
+def _envelope(endpoint: str, item, position: int) -> dict:
+    listener = None if endpoint in {"artists", "albums", "tracks", "search"} else LISTENER
+    return {
+        "listener_id": listener,
+        "endpoint": endpoint,
+        "request": {"path": f"/v1/{endpoint}", "params": {"limit": 50, "time_range": "short_term"}},
+        "position": position,
+        "extracted_at": "2026-10-02T10:00:00.000Z",
+        "run_id": "extract-20261002T100000Z-fuzz00",
+        "mode": "development",
+        "item": item,
+    }
+
+
+@st.composite
+def api_line(draw, endpoint: str, position: int) -> bytes:
+    track = _track(draw(_ids), draw(_text))
+    record = _envelope(endpoint, _item(endpoint, track, iso_ms(draw(_times))), position)
+    damage = draw(st.sampled_from(LINE_DAMAGE))
+    item = record["item"]
+    target = item.get("track", item) if isinstance(item, dict) else item
+    if damage == "unknown_fields":
+        record["zz_unknown"] = {"nested": [1, 2]}
+        item["zz_new_field"] = draw(_odd_values)
+    elif damage.startswith("missing_"):
+        name = {"played_at": "played_at", "track": "track", "listener": "listener_id", "endpoint": "endpoint"}.get(
+            damage.removeprefix("missing_"), "item"
+        )
+        (item if name in {"played_at", "track"} else record).pop(name, None)
+    elif damage == "wrong_type_played_at":
+        item["played_at"] = draw(_odd_values)
+    elif damage == "wrong_type_track":
+        item["track"] = draw(st.one_of(_text, st.integers(), st.lists(_text, max_size=2)))
+    elif damage == "wrong_type_item":
+        record["item"] = draw(st.one_of(st.lists(st.integers(), max_size=3), _text, st.integers()))
+    elif damage == "wrong_type_duration":
+        target["duration_ms"] = draw(st.one_of(_text, st.floats(allow_nan=True), st.booleans()))
+    elif damage == "future":
+        item["played_at"] = "2099-01-01T00:00:00.000Z"
+    elif damage == "before_2006":
+        item["played_at"] = draw(
+            st.sampled_from(["1999-12-31T23:59:59.000Z", "2005-12-31T23:59:59Z", "1970-01-01T00:00:00Z"])
+        )
+    elif damage == "garbage_timestamp":
+        item["played_at"] = draw(st.sampled_from(["yesterday", "", "2024-13-45T99:99:99Z", "0", "2024-02-30"]))
+    elif damage == "huge":
+        target["name"] = "x" * HUGE
+    elif damage == "empty_values":
+        for key in ("name", "id", "uri"):
+            if isinstance(target, dict):
+                target[key] = ""
+    text = json.dumps(record, ensure_ascii=False)
+    if damage == "array_instead_of_object":
+        text = json.dumps([record])
+    elif damage == "scalar_line":
+        text = draw(st.sampled_from(["42", "null", '"text"', "true"]))
+    elif damage == "blank_line":
+        text = " "
+    elif damage == "random_text":
+        text = draw(st.text(max_size=40)).replace("\n", " ").replace("\r", " ")
+    data = text.encode("utf-8")
+    if damage == "truncated":
+        data = data[: draw(st.integers(0, max(0, len(data) - 1)))]
+    elif damage == "non_utf8":
+        cut = draw(st.integers(0, len(data)))
+        data = data[:cut] + b"\xff\xfe\xc3(" + data[cut:]
+    elif damage == "bom":
+        data = BOM.encode() + data
+    return data.replace(b"\n", b" ")
+
+
+@st.composite
+def api_case(draw) -> dict:
+    endpoint = draw(st.sampled_from(API_ENDPOINTS))
+    count = draw(st.integers(1, 5))
+    lines = [draw(api_line(endpoint, i)) for i in range(count)]
+    if draw(st.integers(0, 4)) == 0:
+        lines.append(lines[0])  # the same line twice in one object
+    return {"kind": "api", "endpoint": endpoint, "lines": lines, "damage": draw(st.sampled_from(OBJECT_DAMAGE))}
+
+
+def _export_record(fmt: str, track_id: str, name: str, moment: datetime) -> dict:
+    if fmt == "account":
+        return {
+            "endTime": moment.strftime("%Y-%m-%d %H:%M"),
+            "artistName": f"artist {name}",
+            "trackName": name,
+            "msPlayed": 183_000,
+        }
+    record = {
+        "ts": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ms_played": 183_000,
+        "conn_country": "SE",
+        "master_metadata_track_name": name,
+        "master_metadata_album_artist_name": f"artist {name}",
+        "master_metadata_album_album_name": f"album {name}",
+        "spotify_track_uri": f"spotify:track:{track_id}",
+        "reason_start": "trackdone",
+        "reason_end": "trackdone",
+        "shuffle": False,
+        "skipped": None,
+        "offline": False,
+        "offline_timestamp": int(moment.timestamp()),
+        "incognito_mode": False,
+    }
+    if fmt == "extended":
+        record |= {"platform": "android", "ip_addr": "192.0.2.1", "spotify_episode_uri": None}
+    else:
+        record |= {"username": "fuzz-user", "platform": "Android OS 9", "user_agent_decrypted": None}
+    return record
+
+
+@st.composite
+def export_record(draw, fmt: str):
+    record = _export_record(fmt, draw(_ids), draw(_text), draw(_times))
+    damage = draw(st.sampled_from(RECORD_DAMAGE))
+    ts_key = "endTime" if fmt == "account" else "ts"
+    ms_key = "msPlayed" if fmt == "account" else "ms_played"
+    if damage == "unknown_fields":
+        record["zz_unknown"] = draw(_odd_values)
+    elif damage == "missing_ts":
+        record.pop(ts_key)
+    elif damage == "ms_played_text":
+        record[ms_key] = draw(st.sampled_from(["lots", "", "12a", "NaN"]))
+    elif damage == "ms_played_number_text":
+        record[ms_key] = "120000"
+    elif damage == "ms_played_negative":
+        record[ms_key] = -5
+    elif damage == "bool_as_text":
+        record["shuffle"] = draw(st.sampled_from(["yes", "1", "maybe"]))
+    elif damage == "future":
+        record[ts_key] = "2099-06-01T00:00:00Z"
+    elif damage == "before_2006":
+        record[ts_key] = draw(st.sampled_from(["2005-12-31T23:00:00Z", "1990-01-01T00:00:00Z"]))
+    elif damage == "garbage_timestamp":
+        record[ts_key] = draw(st.one_of(st.sampled_from(["soon", "", "2024-99-01T00:00:00Z"]), st.integers()))
+    elif damage == "not_an_object":
+        return draw(st.one_of(st.integers(), _text, st.lists(st.integers(), max_size=2), st.none()))
+    elif damage == "huge":
+        record["master_metadata_track_name" if fmt != "account" else "trackName"] = "y" * HUGE
+    elif damage == "empty_values":
+        record = dict.fromkeys(record, "")
+    elif damage == "nulls":
+        record = dict.fromkeys(record)
+    return record
+
+
+@st.composite
+def export_case(draw) -> dict:
+    fmt = draw(st.sampled_from(sorted(EXPORT_FORMATS)))
+    records = [draw(export_record(fmt)) for _ in range(draw(st.integers(0, 6)))]
+    if records and draw(st.integers(0, 4)) == 0:
+        records.append(records[-1])  # a duplicate record in the same file
+    return {"kind": "export", "fmt": fmt, "records": records, "damage": draw(st.sampled_from(FILE_DAMAGE))}
+
+
+def case():
+    return st.one_of(api_case(), export_case())
+
+
+# --- writing ---------------------------------------------------------------------------------------------
+
+
+def _api_bytes(lines: list[bytes], damage: str, index: int) -> bytes:
+    body = b"".join(line + b"\n" for line in lines)
+    packed = gzip.compress(body, mtime=0)
+    if damage == "truncated_gzip":
+        return packed[: max(1, len(packed) * (index % 7 + 1) // 9)]
+    if damage == "not_gzip":
+        return body
+    if damage == "empty_file":
+        return b""
+    if damage == "empty_gzip":
+        return gzip.compress(b"", mtime=0)
+    if damage == "garbage":
+        return hashlib.sha512(str(index).encode()).digest() * 3
+    return packed
+
+
+def _export_bytes(records: list, damage: str, index: int) -> bytes:
+    text = json.dumps(records, ensure_ascii=False, indent=1)
+    if damage == "truncated":
+        text = text[: max(1, len(text) * (index % 7 + 1) // 9)]
+    elif damage == "object_instead_of_array":
+        text = json.dumps(records[0] if records and isinstance(records[0], dict) else {"data": records})
+    elif damage == "bom":
+        text = BOM + text
+    elif damage == "empty_file":
+        return b""
+    elif damage == "not_json":
+        text = "<html>Spotify is down</html>"
+    elif damage == "nested_array":
+        text = json.dumps([records])
+    data = text.encode("utf-8")
+    if damage == "non_utf8":
+        data = data[: len(data) // 2] + b"\xff\xfe\x80" + data[len(data) // 2 :]
+    return data
+
+
+@dataclass
+class Batch:
+    """Files written for one curation run, and the control plays curation must load."""
+
+    files: int = 0
+    control_plays: set[tuple[str, str]] = field(default_factory=set)  # (played_at ISO second, track id)
+    by_damage: dict[str, int] = field(default_factory=dict)
+
+
+def write_case(lake: Path, spec: dict, index: int, batch: Batch) -> Path:
+    run = f"extract-20261002T100000Z-fz{index:05d}"
+    if spec.get("control"):
+        moment = CONTROL_START + timedelta(minutes=7 * index)
+        track_id = f"{index:022d}"
+        batch.control_plays.add((moment.strftime("%Y-%m-%dT%H:%M:%S"), track_id))
+        if spec["kind"] == "api":
+            item = _item("recently_played", _track(track_id, f"control {index}"), iso_ms(moment))
+            spec = {"kind": "api", "endpoint": "recently_played", "damage": "none"}
+            spec["lines"] = [json.dumps(_envelope("recently_played", item, 0)).encode()]
+        else:
+            spec = {"kind": "export", "fmt": "extended", "damage": "none"}
+            spec["records"] = [_export_record("extended", track_id, f"control {index}", moment)]
+        label = f"control {spec['kind']}"
+    else:
+        label = f"{spec['kind']}:{spec['damage']}"
+    batch.by_damage[label] = batch.by_damage.get(label, 0) + 1
+    if spec["kind"] == "api":
+        endpoint = spec["endpoint"]
+        scope = "" if endpoint in {"artists", "albums", "tracks", "search"} else f"listener={LISTENER}/"
+        key = f"raw/source=api/endpoint={endpoint}/{scope}extract_date=2026-10-02/run={run}/page-00000.ndjson.gz"
+        data = _api_bytes(spec["lines"], spec["damage"], index)
+    else:
+        folder, pattern = EXPORT_FORMATS[spec["fmt"]]
+        data = _export_bytes(spec["records"], spec["damage"], index)
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        key = f"raw/source=export/endpoint={folder}/listener={LISTENER}/sha256={digest}/{pattern.format(n=index)}"
+    path = lake / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    batch.files += 1
+    return path
+
+
+def generate(lake: Path, *, examples: int, seed: int, start_index: int = 0, kinds: str = "any") -> Batch:
+    """Write ``examples`` generated files into ``lake``'s raw zone (``kinds``: any, api or export)."""
+    batch = Batch()
+    strategy = {"any": case(), "api": api_case(), "export": export_case()}[kinds]
+    counter = [start_index]
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(spec=strategy)
+    def write(spec):
+        write_case(lake, spec, counter[0], batch)
+        counter[0] += 1
+        if counter[0] % CONTROL_EVERY == 0:  # a good play among the damaged ones, alternately API and export
+            kind = "api" if (counter[0] // CONTROL_EVERY) % 2 else "export"
+            write_case(lake, {"kind": kind, "control": True}, counter[0], batch)
+            counter[0] += 1
+
+    write()
+    return batch
