@@ -33,7 +33,9 @@ GLUE_FLEX_DPU_HOUR_USD = 0.29
 # aws.amazon.com/glue/pricing — Glue 2.0 and later bill per second with a 1-minute minimum per job run.
 GLUE_MINIMUM_BILLED_SECONDS = 60
 # docs.aws.amazon.com/glue (worker types) — G.1X = 1 DPU (4 vCPU, 16 GB); G.2X = 2 DPU.
-GLUE_WORKER_DPU = {"G.1X": 1.0, "G.2X": 2.0, "G.4X": 4.0, "G.8X": 8.0}
+GLUE_WORKER_DPU = {"G.025X": 0.25, "G.1X": 1.0, "G.2X": 2.0, "G.4X": 4.0, "G.8X": 8.0}
+# developer.spotify.com (February 2026 development-mode rules) — at most 5 users per development-mode app.
+DEVELOPMENT_MODE_MAX_LISTENERS = 5
 # aws.amazon.com/s3/pricing — S3 Standard, first 50 TB, $0.023 per GB-month.
 S3_STANDARD_GB_MONTH_USD = 0.023
 # aws.amazon.com/s3/pricing — PUT, COPY, POST, LIST requests, $0.005 per 1,000.
@@ -82,10 +84,15 @@ class Deployment:
     glue_workers: int = 2
     glue_worker_type: str = "G.1X"
     glue_flex: bool = True
-    state_transitions_per_curate_run: int = 10
+    extractor_timeout_seconds: int = 900
+    #: extract, curate, quality gate, choice, one Athena DDL per view (31 files), succeed.
+    state_transitions_per_curate_run: int = 36
+    #: stacks/storage.py: one customer-managed key for every bucket, the secret, logs and alerts.
     kms_keys: int = 1
+    #: stacks/ingestion.py: one secret holding the app credentials and refresh tokens.
     secrets: int = 1
-    alarms: int = 4
+    #: stacks/monitoring.py: six alarms.
+    alarms: int = 6
     athena_queries_per_day: float = 30.0
     source: str = "defaults"
 
@@ -152,7 +159,9 @@ def monthly_cost(deployment: Deployment, volumes: Volumes, plays_per_day: float)
     """Line items (USD per month) for a lake receiving ``plays_per_day`` plays, plus ``total``."""
     d, v = deployment, volumes
     listeners = max(1, math.ceil(plays_per_day / v.plays_per_listener_day))
-    listener_polls = d.polls_per_day * DAYS_PER_MONTH * listeners
+    # One scheduled invocation polls every listener in turn (the secret lists them all).
+    invocations = d.polls_per_day * DAYS_PER_MONTH
+    listener_polls = invocations * listeners
     curate_runs = d.curate_runs_per_day * DAYS_PER_MONTH
     plays_per_run = plays_per_day / d.curate_runs_per_day
     stored_plays = plays_per_day * 365 * v.history_years
@@ -170,7 +179,7 @@ def monthly_cost(deployment: Deployment, volumes: Volumes, plays_per_day: float)
     log_gb = (listener_polls * v.log_bytes_per_listener_poll + curate_runs * v.log_bytes_per_curate_run) / GB
     items = {
         "lambda_duration": lambda_gb_s * d.lambda_gb_second_usd,
-        "lambda_requests": listener_polls * LAMBDA_REQUEST_USD,
+        "lambda_requests": invocations * LAMBDA_REQUEST_USD,
         "scheduler": (d.polls_per_day + d.curate_runs_per_day) * DAYS_PER_MONTH * SCHEDULER_INVOCATION_USD,
         "step_functions": curate_runs * d.state_transitions_per_curate_run * SFN_STATE_TRANSITION_USD,
         "glue": curate_runs * glue_billed_seconds(run_seconds) / 3600 * d.glue_dpus * d.glue_dpu_hour_usd,
@@ -182,8 +191,8 @@ def monthly_cost(deployment: Deployment, volumes: Volumes, plays_per_day: float)
         * ATHENA_TB_SCANNED_USD,
         # Upper bound: one KMS request per S3 request (S3 Bucket Keys cut this by orders of magnitude).
         "kms": d.kms_keys * KMS_KEY_MONTH_USD + (s3_puts + s3_gets) * KMS_REQUEST_USD,
-        # Upper bound: one GetSecretValue per listener poll (a warm Lambda caches it).
-        "secrets_manager": d.secrets * SECRETS_MANAGER_SECRET_MONTH_USD + listener_polls * SECRETS_MANAGER_API_CALL_USD,
+        # Upper bound: one GetSecretValue per invocation (a warm Lambda may cache it).
+        "secrets_manager": d.secrets * SECRETS_MANAGER_SECRET_MONTH_USD + invocations * SECRETS_MANAGER_API_CALL_USD,
         "cloudwatch": log_gb * (CLOUDWATCH_LOGS_INGEST_GB_USD + CLOUDWATCH_LOGS_STORAGE_GB_MONTH_USD)
         + d.alarms * CLOUDWATCH_ALARM_MONTH_USD,
     }
@@ -215,41 +224,65 @@ def growth_table(deployment: Deployment, volumes: Volumes) -> list[dict[str, flo
                 "glue_usd": items["glue"],
                 "lambda_usd": items["lambda_duration"] + items["lambda_requests"],
                 "fixed_usd": items["kms"] + items["secrets_manager"] + items["cloudwatch"],
+                "note": _growth_note(deployment, volumes, ppd),
             }
         )
     return rows
 
 
+def _growth_note(deployment: Deployment, volumes: Volumes, plays_per_day: float) -> str:
+    """What the modelled deployment could not actually do at this volume."""
+    listeners = max(1, math.ceil(plays_per_day / volumes.plays_per_listener_day))
+    notes = []
+    if listeners > DEVELOPMENT_MODE_MAX_LISTENERS:
+        notes.append("needs extended quota (> 5 users)")
+    if listeners * volumes.extract_seconds_per_listener_poll > deployment.extractor_timeout_seconds:
+        notes.append("one poll of every listener exceeds the Lambda timeout: shard the extractor")
+    return "; ".join(notes)
+
+
 # --- The deployed configuration ----------------------------------------------------------------------
 
-#: cdk.json context keys read into a Deployment (first key found wins), with the field they set.
-CDK_CONTEXT_KEYS: dict[str, tuple[str, ...]] = {
-    "extract_every_minutes": ("extract_every_minutes", "extractEveryMinutes", "poll_minutes"),
-    "extract_lambda_memory_mb": ("extract_lambda_memory_mb", "extractor_memory_mb", "lambda_memory_mb"),
-    "curate_runs_per_day": ("curate_runs_per_day", "curation_runs_per_day"),
-    "glue_workers": ("glue_workers", "glue_number_of_workers"),
-    "glue_worker_type": ("glue_worker_type",),
-    "glue_flex": ("glue_flex", "flex"),
+#: cdk.json context key holding one settings object per environment (see stacks/config.py).
+CDK_ENVIRONMENTS_KEY = "spotify-lake:environments"
+#: Environment the headline figures use: what a personal user deploys for real.
+DEFAULT_ENVIRONMENT = "prod"
+#: Deployment field <- cdk.json environment setting of the same meaning.
+CDK_SETTINGS: dict[str, str] = {
+    "extract_every_minutes": "extract_every_minutes",
+    "extract_lambda_memory_mb": "extractor_memory_mb",
+    "extractor_timeout_seconds": "extractor_timeout_seconds",
+    "glue_workers": "glue_workers",
+    "glue_worker_type": "glue_worker_type",
+    "glue_flex": "glue_flex",
 }
 
 
-def deployment_from_cdk_json(path: Path) -> Deployment:
-    """The deployment ``cdk.json`` describes; the shipped defaults, said so in ``source``, when it does not."""
+def cdk_environments(path: Path) -> dict[str, dict]:
+    """The environments ``cdk.json`` defines (empty when the file or the key is missing)."""
     if not path.is_file():
-        return Deployment(
-            source=f"defaults: {path.name} not found; assumed a 30-minute poll, 512 MB arm64 "
-            "Lambda, one daily Flex curation run on 2 G.1X workers"
-        )
+        return {}
     context = json.loads(path.read_text()).get("context", {})
-    found: dict[str, object] = {}
-    for attr, keys in CDK_CONTEXT_KEYS.items():
-        for key in keys:
-            if key in context:
-                found[attr] = _coerce(attr, context[key])
-                break
-    if not found:
-        return Deployment(source=f"defaults: {path.name} has none of the keys {sorted(CDK_CONTEXT_KEYS)}")
-    return replace(Deployment(), **found, source=f"{path.name} context: {', '.join(sorted(found))}; rest defaults")
+    envs = context.get(CDK_ENVIRONMENTS_KEY)
+    return envs if isinstance(envs, dict) else {}
+
+
+def deployment_from_cdk_json(path: Path, environment: str = DEFAULT_ENVIRONMENT) -> Deployment:
+    """The deployment ``cdk.json`` describes for ``environment``; the defaults, said so, when it has none."""
+    envs = cdk_environments(path)
+    if environment not in envs:
+        reason = f"{path.name} not found" if not path.is_file() else f"{path.name} has no environment {environment!r}"
+        return Deployment(
+            source=f"defaults ({reason}): a 30-minute poll, 512 MB arm64 Lambda, one daily Flex curation "
+            "run on 2 G.1X workers"
+        )
+    settings = envs[environment]
+    found = {attr: _coerce(attr, settings[key]) for attr, key in CDK_SETTINGS.items() if key in settings}
+    # The stack schedules one extract -> curate -> check -> views run a day (daily_run_at).
+    found["curate_runs_per_day"] = 1.0
+    return replace(
+        Deployment(), **found, source=f"{path.name} environment {environment!r} ({', '.join(sorted(CDK_SETTINGS))})"
+    )
 
 
 def _coerce(attr: str, value: object) -> object:

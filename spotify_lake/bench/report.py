@@ -191,6 +191,11 @@ def cost_lines(results: dict[str, Any]) -> list[str]:
         "- per million plays curated (Glue time, S3 requests, a month of storage): "
         f"**${c['per_million_plays_usd']:.4f}**",
         f"- configuration: {c['deployment']['source']}",
+        *[
+            f"- environment {name}: ${e['personal_month_usd']:.2f} per month personal, "
+            f"${e['per_million_plays_usd']:.4f} per million plays (Flex: {'yes' if e['glue_flex'] else 'no'})"
+            for name, e in c.get("by_environment", {}).items()
+        ],
         "",
         *_table(
             ["line item", "USD / month"],
@@ -198,7 +203,7 @@ def cost_lines(results: dict[str, Any]) -> list[str]:
         ),
         "",
         *_table(
-            ["plays/day", "listeners", "USD / month", "Glue", "Lambda", "fixed (KMS, secrets, CloudWatch)"],
+            ["plays/day", "listeners", "USD / month", "Glue", "Lambda", "KMS, secret, CloudWatch", "limits"],
             [
                 [
                     _n(g["plays_per_day"]),
@@ -207,6 +212,7 @@ def cost_lines(results: dict[str, Any]) -> list[str]:
                     f"{g['glue_usd']:.2f}",
                     f"{g['lambda_usd']:.2f}",
                     f"{g['fixed_usd']:.2f}",
+                    g.get("note", ""),
                 ]
                 for g in c["growth"]
             ],

@@ -79,8 +79,28 @@ def volumes_from_results(results: dict[str, Any]) -> cost.Volumes:
 
 
 def cost_section(results: dict[str, Any], repo: Path) -> dict[str, Any]:
-    deployment = cost.deployment_from_cdk_json(repo / "cdk.json")
+    """Headline figures for the default environment of cdk.json, and the same model for every environment."""
+    from spotify_lake.report.sqlfiles import view_files
+
+    path = repo / "cdk.json"
     volumes = volumes_from_results(results)
-    section = cost.summarise(deployment, volumes)
+    # extract, curate, gate, choice, one Athena DDL state per view, succeed
+    transitions = 5 + len(view_files())
+    names = list(cost.cdk_environments(path)) or [cost.DEFAULT_ENVIRONMENT]
+    by_env = {}
+    for name in names:
+        deployment = replace(cost.deployment_from_cdk_json(path, name), state_transitions_per_curate_run=transitions)
+        by_env[name] = cost.summarise(deployment, volumes)
+    headline_env = cost.DEFAULT_ENVIRONMENT if cost.DEFAULT_ENVIRONMENT in by_env else names[0]
+    section = dict(by_env[headline_env])
+    section["environment"] = headline_env
+    section["by_environment"] = {
+        name: {
+            "personal_month_usd": s["personal_month_usd"],
+            "per_million_plays_usd": s["per_million_plays_usd"],
+            "glue_flex": s["deployment"]["glue_flex"],
+        }
+        for name, s in by_env.items()
+    }
     section["assumptions"] = list(volumes.assumptions)
     return section

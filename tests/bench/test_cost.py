@@ -80,7 +80,8 @@ def test_listeners_multiply_polls():
     one = cost.monthly_cost(DEPLOYMENT, VOLUMES, 100)
     ten = cost.monthly_cost(DEPLOYMENT, VOLUMES, 1000)  # 10 listeners at 100 plays a day
     assert ten["lambda_duration"] == pytest.approx(10 * one["lambda_duration"])
-    assert ten["lambda_requests"] == pytest.approx(0.00144)
+    # one invocation per schedule polls every listener: the request count does not grow
+    assert ten["lambda_requests"] == pytest.approx(0.000144)
 
 
 def test_minimums():
@@ -109,29 +110,28 @@ def test_growth_table_rows_grow():
 
 def test_deployment_defaults_say_so(tmp_path):
     d = cost.deployment_from_cdk_json(tmp_path / "cdk.json")
-    assert d.source.startswith("defaults: cdk.json not found")
+    assert d.source.startswith("defaults (cdk.json not found)")
     assert d.extract_every_minutes == 30
 
 
-def test_deployment_from_cdk_context(tmp_path):
+def test_deployment_from_cdk_environment(tmp_path):
     path = tmp_path / "cdk.json"
-    path.write_text(
-        json.dumps(
-            {
-                "app": "python app.py",
-                "context": {
-                    "glue_workers": 3,
-                    "glue_flex": "false",
-                    "extractor_memory_mb": "256",
-                    "extract_every_minutes": 15,
-                },
-            }
-        )
-    )
-    d = cost.deployment_from_cdk_json(path)
+    env = {"glue_workers": 3, "glue_flex": False, "extractor_memory_mb": 256, "extract_every_minutes": 15}
+    path.write_text(json.dumps({"app": "x", "context": {cost.CDK_ENVIRONMENTS_KEY: {"prod": env, "dev": {}}}}))
+    d = cost.deployment_from_cdk_json(path, "prod")
     assert (d.glue_workers, d.glue_flex, d.extract_lambda_memory_mb, d.extract_every_minutes) == (3, False, 256, 15.0)
     assert d.polls_per_day == 96
-    assert "cdk.json context" in d.source
+    assert d.curate_runs_per_day == 1
+    assert "environment 'prod'" in d.source
+    assert cost.deployment_from_cdk_json(path, "staging").source.startswith("defaults (cdk.json has no environment")
+
+
+def test_growth_notes_say_what_breaks():
+    rows = {r["plays_per_day"]: r["note"] for r in cost.growth_table(DEPLOYMENT, VOLUMES)}
+    assert rows[100] == ""
+    assert rows[1000] == "needs extended quota (> 5 users)"
+    # 10,000 listeners x 1 s > the 900 s timeout
+    assert "exceeds the Lambda timeout" in rows[1_000_000]
 
 
 def test_summary_shape():
