@@ -10,8 +10,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from curation import schema
-from stacks.config import AssetPaths, EnvironmentConfig
 from stacks.access import READ, READ_WRITE, grant_key, grant_list, grant_objects
+from stacks.config import AssetPaths, EnvironmentConfig
 from stacks.nag import acknowledge, arn_finding, logical_id
 from stacks.sql_files import ViewStatement, load_named_queries, load_views
 from stacks.storage import CURATED_PREFIX, LakeStorage

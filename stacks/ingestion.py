@@ -6,6 +6,7 @@ import json
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -13,10 +14,10 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from stacks.access import READ_WRITE, WRITE, grant_key, grant_list, grant_objects
 from stacks.bundling import python_lambda_code
 from stacks.config import AssetPaths, EnvironmentConfig
 from stacks.functions import PythonFunction
-from stacks.access import READ_WRITE, WRITE, grant_key, grant_list, grant_objects
 from stacks.nag import acknowledge, arn_finding
 from stacks.storage import RAW_PREFIX, RUNS_PREFIX, STATE_PREFIX, LakeStorage
 

@@ -64,7 +64,8 @@ class Monitoring(Construct):
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
                 markdown=f"# spotify-lake {config.name}\nExtraction every {config.extract_every_minutes} min; "
-                f"daily pipeline at {config.daily_run_at} {config.time_zone}. Failures are e-mailed to the alerts topic.",
+                f"daily pipeline at {config.daily_run_at} {config.time_zone}. "
+                "Failures are e-mailed to the alerts topic.",
                 width=24,
                 height=2,
             )

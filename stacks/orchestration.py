@@ -18,24 +18,25 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from stacks.access import READ, grant_key, grant_list, grant_objects
 from stacks.catalog import CatalogAndQuery
 from stacks.config import AssetPaths, EnvironmentConfig
 from stacks.functions import PythonFunction, encrypted_log_group
 from stacks.ingestion import Ingestion
-from stacks.access import READ, grant_key, grant_list, grant_objects
 from stacks.nag import ANY_RESOURCE, acknowledge, arn_finding, logical_id
 from stacks.processing import Processing
 from stacks.storage import RUNS_PREFIX, LakeStorage
 
 #: Error names raised by the extractor (``extraction.errors``): Lambda reports the class name as the error.
 AUTHORIZATION_EXPIRED = "AuthorizationExpired"
-SECRET_UNAVAILABLE = "SecretUnavailable"
+SECRET_UNAVAILABLE = "SecretUnavailable"  # noqa: S105 - an error class name, not a secret
 CREDENTIALS_INVALID = "CredentialsInvalid"
 
 QUALITY_GATE_HANDLER = "quality_gate.handler.lambda_handler"
 
-# Braces are placeholders in States.Format; CDK's JsonPath.format escapes quotes and backslashes itself.
-_FORMAT_ESCAPES = str.maketrans({"{": "\\{", "}": "\\}"})
+# Braces are placeholders in States.Format and must be escaped. An escaped quote (\\') is valid ASL but
+# interpreters disagree on it (moto's parser truncates the string there), so apostrophes become typographic.
+_FORMAT_ESCAPES = str.maketrans({"{": "\\{", "}": "\\}", "'": "\u2019"})
 
 
 def _literal(text: str) -> str:
@@ -246,9 +247,10 @@ class Orchestration(Construct):
             glue_job_name=processing.curate_job.job_name,
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
             arguments=sfn.TaskInput.from_object({"--run_id": curate_run_id}),
-            result_selector={"job_run_id": sfn.JsonPath.string_at("$.Id")},
+            # The job run as Glue reports it (id, state, execution time) for the console and the logs.
             result_path="$.curate",
-            task_timeout=sfn.Timeout.duration(Duration.minutes(config.glue_timeout_minutes + 30)),
+            # Rendered as the job run's own Timeout: Glue stops the run, and .sync reports the failure.
+            task_timeout=sfn.Timeout.duration(Duration.minutes(config.glue_timeout_minutes)),
         )
         curate.add_retry(
             errors=["Glue.ConcurrentRunsExceededException", "Glue.ThrottlingException"],
@@ -331,7 +333,10 @@ class Orchestration(Construct):
                     "WorkGroup": catalog.workgroup.ref,
                     "QueryExecutionContext": {"Database": catalog.database.database_name},
                 },
-                "ResultPath": None,
+                # A small fixed result: the query execution (with its full SQL) would bloat the state, and
+                # CustomState drops a null ResultPath (jsii omits None), so DISCARD cannot be written here.
+                "ResultSelector": {"view": name},
+                "ResultPath": "$.last_refreshed",
                 "TimeoutSeconds": 600,
             },
         )

@@ -8,8 +8,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from stacks.config import AssetPaths, EnvironmentConfig
 from stacks.access import READ, READ_WRITE, READ_WRITE_DELETE, grant_key, grant_list, grant_objects
+from stacks.config import AssetPaths, EnvironmentConfig
 from stacks.nag import ANY_RESOURCE, acknowledge, arn_finding
 from stacks.storage import CURATED_PREFIX, RAW_PREFIX, RUNS_PREFIX, LakeStorage
 

@@ -1,0 +1,302 @@
+"""Specific properties of the synthesized templates: encryption, access, schedules, Glue, Athena, retention."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk.assertions import Match
+
+from tests.infra.conftest import logical_id_of, only, resources
+
+ENVS = ("dev", "prod")
+
+
+def statements(template: dict, policy_logical_id: str) -> list[dict]:
+    return template["Resources"][policy_logical_id]["Properties"]["PolicyDocument"]["Statement"]
+
+
+def role_statements(template: dict, role_logical_id: str) -> list[dict]:
+    """Statements of every inline policy attached to ``role_logical_id``."""
+    found = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if {"Ref": role_logical_id} in policy["Properties"]["Roles"]:
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def actions_on(stmts: list[dict], resource_fragment: str) -> set[str]:
+    """Actions granted on any resource whose JSON mentions ``resource_fragment``."""
+    found = set()
+    for s in stmts:
+        if any(resource_fragment in json.dumps(r) for r in as_list(s["Resource"])):
+            found |= set(as_list(s["Action"]))
+    return found
+
+
+# -- storage --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_key_is_customer_managed_with_rotation(synthesized, env):
+    _, key = only(synthesized.templates[env], "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_data_buckets_use_the_lake_key_and_access_logs_use_sse_s3(synthesized, env):
+    stack = synthesized.stacks[env]
+    template = synthesized.templates[env]
+    key_id = logical_id_of(stack, stack.storage.key)
+    storage = stack.storage
+    for bucket in (storage.raw_bucket, storage.curated_bucket, storage.athena_results_bucket):
+        props = template["Resources"][logical_id_of(stack, bucket)]["Properties"]
+        rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+        assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        assert props["LoggingConfiguration"]["DestinationBucketName"] == {
+            "Ref": logical_id_of(stack, storage.access_logs_bucket)
+        }
+    logs = template["Resources"][logical_id_of(stack, storage.access_logs_bucket)]["Properties"]
+    assert logs["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_bucket_blocks_public_access_and_denies_plain_http(synthesized, env):
+    template = synthesized.templates[env]
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert len(buckets) == 4
+    for props in (b["Properties"] for b in buckets.values()):
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+    tls_denied = set()
+    for policy in resources(template, "AWS::S3::BucketPolicy").values():
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}:
+                tls_denied.add(policy["Properties"]["Bucket"]["Ref"])
+    assert tls_denied == set(buckets)
+
+
+@pytest.mark.parametrize(("env", "ia_days", "results_days"), [("dev", 30, 7), ("prod", 90, 30)])
+def test_raw_is_versioned_and_lifecycle_follows_the_environment(synthesized, env, ia_days, results_days):
+    stack = synthesized.stacks[env]
+    template = synthesized.templates[env]
+    raw = template["Resources"][logical_id_of(stack, stack.storage.raw_bucket)]["Properties"]
+    assert raw["VersioningConfiguration"] == {"Status": "Enabled"}
+    to_ia = next(r for r in raw["LifecycleConfiguration"]["Rules"] if r["Id"] == "raw-to-infrequent-access")
+    assert to_ia["Prefix"] == "raw/"
+    assert to_ia["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": ia_days}]
+    results = template["Resources"][logical_id_of(stack, stack.storage.athena_results_bucket)]["Properties"]
+    assert results["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == results_days
+    curated = template["Resources"][logical_id_of(stack, stack.storage.curated_bucket)]["Properties"]
+    assert "VersioningConfiguration" not in curated
+
+
+@pytest.mark.parametrize(("env", "policy"), [("dev", "Delete"), ("prod", "Retain")])
+def test_data_is_retained_unless_the_environment_allows_destroy(synthesized, env, policy):
+    template = synthesized.templates[env]
+    for type_ in ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::SecretsManager::Secret", "AWS::Logs::LogGroup"):
+        for logical_id, r in resources(template, type_).items():
+            assert r["DeletionPolicy"] == policy, (type_, logical_id)
+    auto_delete = resources(template, "Custom::S3AutoDeleteObjects")
+    assert (len(auto_delete) == 4) if policy == "Delete" else not auto_delete
+
+
+@pytest.mark.parametrize(("env", "days"), [("dev", 14), ("prod", 365)])
+def test_log_groups_are_encrypted_and_keep_logs_as_configured(synthesized, env, days):
+    groups = resources(synthesized.templates[env], "AWS::Logs::LogGroup")
+    assert len(groups) == 3  # extractor, quality gate, state machine
+    for g in groups.values():
+        assert g["Properties"]["RetentionInDays"] == days
+        assert "KmsKeyId" in g["Properties"]
+
+
+# -- least privilege --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_no_policy_grants_wildcard_actions_on_data_services(synthesized, env):
+    stack = synthesized.stacks[env]
+    lake_key = {"Fn::GetAtt": [logical_id_of(stack, stack.storage.key), "Arn"]}
+    for policy in resources(synthesized.templates[env], "AWS::IAM::Policy").values():
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]:
+            for action in as_list(s["Action"]):
+                assert action != "*"
+                service, _, name = action.partition(":")
+                if "*" not in name or service not in ("s3", "kms", "glue", "athena", "secretsmanager", "sns"):
+                    continue
+                if service == "s3":
+                    # CDK's asset-read grant (s3:GetObject*, List*) on the bootstrap asset bucket only.
+                    assert all("cdk-hnb659fds-assets" in json.dumps(r) for r in as_list(s["Resource"])), s
+                else:
+                    # CDK's grants for the encrypted queue and topic (GenerateDataKey*, ReEncrypt*): lake key only.
+                    assert service == "kms", s
+                    assert as_list(s["Resource"]) == [lake_key], s
+
+
+def test_extractor_writes_raw_and_state_and_reads_only_its_secret(synthesized):
+    stack = synthesized.stacks["dev"]
+    template = synthesized.templates["dev"]
+    stmts = role_statements(template, logical_id_of(stack, stack.ingestion.extractor.role))
+    raw = logical_id_of(stack, stack.storage.raw_bucket)
+    curated = logical_id_of(stack, stack.storage.curated_bucket)
+    by_resource = {}
+    for s in stmts:
+        for r in as_list(s["Resource"]):
+            by_resource.setdefault(json.dumps(r, sort_keys=True), set()).update(as_list(s["Action"]))
+    raw_objects = json.dumps({"Fn::Join": ["", [{"Fn::GetAtt": [raw, "Arn"]}, "/raw/*"]]}, sort_keys=True)
+    state_objects = json.dumps({"Fn::Join": ["", [{"Fn::GetAtt": [raw, "Arn"]}, "/_state/*"]]}, sort_keys=True)
+    runs = json.dumps({"Fn::Join": ["", [{"Fn::GetAtt": [curated, "Arn"]}, "/_runs/extract-*"]]}, sort_keys=True)
+    assert by_resource[raw_objects] == {"s3:PutObject"}
+    assert by_resource[state_objects] == {"s3:GetObject", "s3:PutObject"}
+    assert by_resource[runs] == {"s3:PutObject"}
+    # Nothing under curated/ and no Delete anywhere.
+    assert not actions_on(stmts, "/curated/")
+    assert not any("Delete" in a for s in stmts for a in as_list(s["Action"]))
+    secret = logical_id_of(stack, stack.ingestion.secret)
+    assert actions_on(stmts, secret) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+
+
+def test_glue_reads_raw_and_writes_curated(synthesized):
+    stack = synthesized.stacks["dev"]
+    template = synthesized.templates["dev"]
+    stmts = role_statements(template, logical_id_of(stack, stack.processing.role))
+    assert actions_on(stmts, "/raw/*") == {"s3:GetObject"}
+    assert actions_on(stmts, "/curated/*") == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+    assert actions_on(stmts, "/_runs/*") == {"s3:GetObject", "s3:PutObject"}
+    assert not actions_on(stmts, "/_state/")
+    assert not actions_on(stmts, logical_id_of(stack, stack.storage.athena_results_bucket))
+
+
+def test_state_machine_writes_query_results_only_in_the_results_bucket(synthesized):
+    stack = synthesized.stacks["dev"]
+    template = synthesized.templates["dev"]
+    role = stack.orchestration.state_machine.role
+    stmts = role_statements(template, logical_id_of(stack, role))
+    for bucket in (stack.storage.raw_bucket, stack.storage.curated_bucket):
+        assert not actions_on(stmts, logical_id_of(stack, bucket))
+    assert actions_on(stmts, "/results/*") == {"s3:GetObject", "s3:PutObject"}
+
+
+# -- ingestion ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("env", "timeout"), [("dev", 600), ("prod", 900)])
+def test_extractor_lambda(synthesized, env, timeout):
+    stack = synthesized.stacks[env]
+    template = synthesized.templates[env]
+    fn = template["Resources"][logical_id_of(stack, stack.ingestion.extractor.function)]["Properties"]
+    assert fn["Architectures"] == ["arm64"]
+    assert fn["Runtime"] == "python3.13"
+    assert fn["Handler"] == "extraction.handler.lambda_handler"
+    assert fn["Timeout"] == timeout
+    assert fn["ReservedConcurrentExecutions"] == 1
+    assert fn["TracingConfig"] == {"Mode": "Active"}
+    env_vars = fn["Environment"]["Variables"]
+    assert env_vars["RAW_BUCKET"] == {"Ref": logical_id_of(stack, stack.storage.raw_bucket)}
+    assert env_vars["RUNS_BUCKET"] == {"Ref": logical_id_of(stack, stack.storage.curated_bucket)}
+    assert env_vars["SECRET_ID"] == {"Ref": logical_id_of(stack, stack.ingestion.secret)}
+    assert env_vars["SPOTIFY_MODE_HINT"] == "development"
+    _, invoke_config = only(template, "AWS::Lambda::EventInvokeConfig")
+    queue = logical_id_of(stack, stack.ingestion.failed_invocations)
+    assert invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [queue, "Arn"]
+    }
+
+
+def test_extractor_environment_matches_what_the_extractor_reads(synthesized):
+    from extraction.config import ExtractorConfig
+
+    stack = synthesized.stacks["prod"]
+    env_vars = synthesized.templates["prod"]["Resources"][logical_id_of(stack, stack.ingestion.extractor.function)][
+        "Properties"
+    ]["Environment"]["Variables"]
+    # Tokens become placeholder strings: the extractor's own validation must accept the rest as deployed.
+    concrete = {k: v if isinstance(v, str) else f"resolved-{k.lower()}" for k, v in env_vars.items()}
+    config = ExtractorConfig.from_environment(concrete)
+    assert config.raw_bucket == "resolved-raw_bucket"
+    assert config.mode_hint == "development"
+    assert [s.q for s in config.searches] == ["genre:pop", "genre:rock"]
+
+
+@pytest.mark.parametrize(("env", "minutes"), [("dev", 30), ("prod", 30)])
+def test_frequent_extraction_schedule(synthesized, env, minutes):
+    stack = synthesized.stacks[env]
+    schedule = synthesized.templates[env]["Resources"][logical_id_of(stack, stack.ingestion.schedule)]
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == f"rate({minutes} minutes)"
+    assert props["Target"]["Arn"] == {"Fn::GetAtt": [logical_id_of(stack, stack.ingestion.extractor.function), "Arn"]}
+
+
+@pytest.mark.parametrize(("env", "cron"), [("dev", "cron(30 4 * * ? *)"), ("prod", "cron(0 5 * * ? *)")])
+def test_daily_pipeline_schedule_has_the_time_zone(synthesized, env, cron):
+    stack = synthesized.stacks[env]
+    props = synthesized.templates[env]["Resources"][logical_id_of(stack, stack.orchestration.daily_schedule)][
+        "Properties"
+    ]
+    assert props["ScheduleExpression"] == cron
+    assert props["ScheduleExpressionTimezone"] == "Europe/Berlin"
+    assert props["Target"]["Arn"] == {"Ref": logical_id_of(stack, stack.orchestration.state_machine)}
+
+
+# -- processing ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("env", "flex"), [("dev", True), ("prod", False)])
+def test_glue_job_is_glue_5_with_security_configuration(synthesized, env, flex):
+    template = synthesized.template(env)
+    template.has_resource_properties(
+        "AWS::Glue::Job",
+        {
+            "GlueVersion": "5.0",
+            "Command": {"Name": "glueetl", "PythonVersion": "3"},
+            "WorkerType": "G.1X",
+            "NumberOfWorkers": 2,
+            "ExecutionClass": "FLEX" if flex else Match.absent(),
+            "SecurityConfiguration": Match.any_value(),
+            "DefaultArguments": Match.object_like(
+                {
+                    "--raw_root": Match.any_value(),
+                    "--curated_root": Match.any_value(),
+                    "--runs_root": Match.any_value(),
+                    "--extra-py-files": Match.object_like({"Fn::Join": Match.any_value()}),
+                }
+            ),
+        },
+    )
+    _, security = only(synthesized.templates[env], "AWS::Glue::SecurityConfiguration")
+    encryption = security["Properties"]["EncryptionConfiguration"]
+    assert encryption["S3Encryptions"][0]["S3EncryptionMode"] == "SSE-KMS"
+    assert encryption["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
+    assert encryption["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
+
+
+def test_glue_job_arguments_are_the_ones_the_script_reads(synthesized):
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parents[2] / "glue" / "jobs" / "curate.py").read_text()
+    _, job = only(synthesized.templates["prod"], "AWS::Glue::Job")
+    ours = [a.removeprefix("--") for a in job["Properties"]["DefaultArguments"] if a.endswith("_root")]
+    assert sorted(ours) == ["curated_root", "raw_root", "runs_root"]
+    for name in [*ours, "run_id"]:
+        assert f'"{name}"' in script, name
+
+
+def test_curation_package_asset_has_the_package_at_its_root(synthesized):
+    stack = synthesized.stacks["dev"]
+    asset = stack.processing.curation_package
+    staged = synthesized.outdir / f"asset.{asset.asset_hash}"
+    names = {p.relative_to(staged).as_posix() for p in staged.rglob("*.py")}
+    assert "curation/schema.py" in names
+    assert "curation/__init__.py" in names
+    assert not any(n.startswith(("jobs/", "curation/__pycache__")) for n in names)
