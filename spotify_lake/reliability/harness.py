@@ -211,6 +211,7 @@ def invoke_concurrently(envs: list[dict[str, str]], *, clock: Callable) -> list[
 
     from extraction.run import Runtime, run_extraction
 
+    log = logging.getLogger("spotify_lake.reliability.extractor")
     barrier = threading.Barrier(len(envs))
     outcomes: list[ExtractOutcome | None] = [None] * len(envs)
     deadline = time.monotonic() + 900
@@ -221,7 +222,7 @@ def invoke_concurrently(envs: list[dict[str, str]], *, clock: Callable) -> list[
         barrier.wait()
         try:
             outcome = run_extraction(
-                runtime, {}, remaining_seconds=lambda: deadline - time.monotonic(), log=logging.getLogger("extractor")
+                runtime, {}, remaining_seconds=lambda: deadline - time.monotonic(), log=log
             )
             outcomes[i] = ExtractOutcome(outcome.summary, outcome.fatal, sleeper.seconds)
         except Exception as exc:

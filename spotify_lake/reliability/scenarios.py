@@ -605,7 +605,9 @@ def copy_lake(src: Path, dst: Path) -> Path:
 # --- 3. bad input ----------------------------------------------------------------------------------------
 
 
-def fuzz_runs(work: Path, curator: Curator, *, files: int = 1000, runs: int = 3, seed: int = 8) -> dict:
+def fuzz_runs(
+    work: Path, curator: Curator, *, files: int = 1000, runs: int = 3, seed: int = 8, gzip_damage: bool = False
+) -> dict:
     """Generated damaged files in a few curation runs (API objects, then export files, then a mix with
     copies of earlier good files under new keys): no run may crash, every run's records must add up exactly,
     every quarantined record must carry its reason, and every control play must be loaded exactly once."""
@@ -615,7 +617,7 @@ def fuzz_runs(work: Path, curator: Curator, *, files: int = 1000, runs: int = 3,
 
     lake = work / "fuzz"
     per_run = math.ceil(files / runs)
-    kinds = ["api", "export"] + ["any"] * max(0, runs - 2)
+    kinds = ["api", "export", "any"] if runs >= 3 else ["api", "any"] if runs == 2 else ["any"]
     figures = Counter()
     problems: list[str] = []
     controls: set[tuple[str, str]] = set()
@@ -624,7 +626,12 @@ def fuzz_runs(work: Path, curator: Curator, *, files: int = 1000, runs: int = 3,
     by_damage: Counter = Counter()
     for r in range(runs):
         batch = fuzz.generate(
-            lake, examples=per_run, seed=seed + r, start_index=r * 100_000, kinds=kinds[r % len(kinds)]
+            lake,
+            examples=per_run,
+            seed=seed + r,
+            start_index=r * 100_000,
+            kinds=kinds[r % len(kinds)],
+            gzip_damage=gzip_damage,
         )
         written += batch.files
         controls |= batch.control_plays
