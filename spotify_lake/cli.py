@@ -33,12 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m spotify_lake", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(f"spotify_lake.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"spotify_lake.commands.{module_name}":
-                raise
-            continue  # command not built yet in this checkout
+        module = importlib.import_module(f"spotify_lake.commands.{module_name}")
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         module.configure(sub)
         sub.set_defaults(handler=module.run)
