@@ -208,21 +208,23 @@ def run_scaling(cfg: BenchConfig, full: dict[str, Any] | None) -> dict[str, Any]
                 "curate_peak_rss_mb": result.get("curate_peak_rss_mb"),
             }
         )
+    return {"points": points, **scaling_summary(points)}
+
+
+def scaling_summary(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Linear fit and the largest/smallest ratios of the successful scaling points (empty if fewer than two)."""
     good = [p for p in points if "seconds" in p]
-    summary: dict[str, Any] = {"points": points}
-    if len(good) >= 2:
-        intercept, slope = linear_fit([(p["rows"], p["seconds"]) for p in good])
-        first, last = good[0], good[-1]
-        summary.update(
-            {
-                "fixed_seconds": round(intercept, 2),
-                "seconds_per_million_marginal": round(slope * 1e6, 2),
-                "rows_ratio": round(last["rows"] / first["rows"], 2),
-                "seconds_ratio": round(last["seconds"] / first["seconds"], 2),
-                "peak_rss_ratio": round(last["peak_rss_mb"] / first["peak_rss_mb"], 2),
-            }
-        )
-    return summary
+    if len(good) < 2:
+        return {}
+    intercept, slope = linear_fit([(p["rows"], p["seconds"]) for p in good])
+    first, last = good[0], good[-1]
+    return {
+        "fixed_seconds": round(intercept, 2),
+        "seconds_per_million_marginal": round(slope * 1e6, 2),
+        "rows_ratio": round(last["rows"] / first["rows"], 2),
+        "seconds_ratio": round(last["seconds"] / first["seconds"], 2),
+        "peak_rss_ratio": round(last["peak_rss_mb"] / first["peak_rss_mb"], 2),
+    }
 
 
 def _days(cfg: BenchConfig) -> int:

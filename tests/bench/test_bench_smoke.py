@@ -1,5 +1,7 @@
 """`bench --scale tiny` end to end: every engine runs, they agree on rows, results.json has the issue's shape.
 
+The scaling section is left out here: it is three more runs of the project's Spark job (minutes of JVM
+start-up on a CI machine) and its arithmetic is tested in test_harness.py; `make bench` runs it.
 Timings are never asserted (they are what the benchmark measures, not a property of the code).
 """
 
@@ -16,7 +18,6 @@ ISSUE_SHAPE = {
     "machine": ["cpus", "memory_gb", "python", "spark", "duckdb"],
     "transform": ["scale", "rows", "input_bytes", "engines"],
     "engine": ["seconds", "peak_rss_mb", "rows_out", "files_out", "bytes_out"],
-    "scaling": ["rows", "seconds", "peak_rss_mb"],
     "queries": ["view", "seconds", "bytes_read", "bytes_total"],
     "api": ["requests", "minimum", "throttled_seconds"],
     "cost": ["personal_month_usd", "per_million_plays_usd"],
@@ -26,14 +27,15 @@ ISSUE_SHAPE = {
 @pytest.fixture(scope="module")
 def tiny_results(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    code = main(["bench", "--scale", "tiny", "--out", str(out), "--api-polls", "12", "--quiet"])
+    sections = "transform,queries,api,cost"
+    code = main(["bench", "--scale", "tiny", "--out", str(out), "--api-polls", "12", "--sections", sections, "--quiet"])
     assert code == 0
     return json.loads((out / "results.json").read_text()), (out / "results.md").read_text()
 
 
 def test_results_have_every_field_of_the_issue(tiny_results):
     results, _ = tiny_results
-    for key in ("machine", "transform", "scaling", "queries", "api", "cost"):
+    for key in ("machine", "transform", "queries", "api", "cost"):
         assert key in results, key
     assert set(ISSUE_SHAPE["machine"]) <= set(results["machine"])
     assert set(ISSUE_SHAPE["transform"]) <= set(results["transform"])
@@ -41,9 +43,6 @@ def test_results_have_every_field_of_the_issue(tiny_results):
     for name, engine in results["transform"]["engines"].items():
         assert "error" not in engine, (name, engine)
         assert set(ISSUE_SHAPE["engine"]) <= set(engine), name
-    assert len(results["scaling"]) == 3
-    for point in results["scaling"]:
-        assert set(ISSUE_SHAPE["scaling"]) <= set(point)
     assert results["queries"], "no view was profiled"
     for query in results["queries"]:
         assert set(ISSUE_SHAPE["queries"]) <= set(query), query
@@ -67,14 +66,16 @@ def test_every_engine_wrote_the_same_plays(tiny_results):
         assert engine["peak_rss_mb"] > 0
 
 
-def test_scaling_sizes_and_views_read_parquet(tiny_results):
+def test_views_read_parquet(tiny_results):
     results, _ = tiny_results
-    assert [p["rows"] for p in results["scaling"]] == [5_000, 10_000, 20_000]
     ok = [q for q in results["queries"] if "error" not in q]
     assert ok, results["queries"]
-    reading = [q for q in ok if q["tables"]]
-    assert reading, "no view scanned a curated table"
-    assert all(q["bytes_read"] > 0 and q["bytes_total"] > 0 for q in reading)
+    # An export-only lake has plays and nothing else: views over plays read bytes, the others read none.
+    on_plays = [q for q in ok if "plays" in q["tables"]]
+    assert on_plays, "no view reads plays"
+    assert all(q["bytes_read"] > 0 and q["bytes_total"] > 0 for q in on_plays)
+    plays_bytes = results["transform"]["engines"]["project"]["bytes_out"]
+    assert all(q["bytes_total"] >= plays_bytes for q in on_plays)
     pruning = results["query_pruning"]
     # With the partition key in the filter, fewer plays files are opened than without it.
     assert pruning["with_play_month"]["files_read"] < pruning["partitions_total"]
@@ -94,5 +95,5 @@ def test_api_week_counts_requests(tiny_results):
 
 def test_markdown_has_the_tables(tiny_results):
     _, md = tiny_results
-    for heading in ("## Transform", "## Scaling", "## Queries", "## API calls", "## Cost model"):
+    for heading in ("## Transform", "## Queries", "## API calls", "## Cost model"):
         assert heading in md

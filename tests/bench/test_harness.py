@@ -1,0 +1,72 @@
+"""Pure parts of the harness: medians across repeats, the scaling fit, alternating order, the markdown."""
+
+import pytest
+
+from spotify_lake.bench.harness import aggregate_runs, linear_fit, scaling_summary
+from spotify_lake.bench.report import markdown
+
+
+def run(seconds, rss, rows=100):
+    return {"seconds": seconds, "peak_rss_mb": rss, "rows_out": rows, "files_out": 2, "bytes_out": 10}
+
+
+def test_aggregate_takes_median_time_and_largest_memory():
+    out = aggregate_runs([run(9.0, 100), run(3.0, 300), run(5.0, 200)], rows=1000)
+    assert out["seconds"] == 5.0
+    assert out["peak_rss_mb"] == 300
+    assert out["rows_per_second"] == 200
+    assert out["seconds_runs"] == [9.0, 3.0, 5.0]
+    assert out["rows_out_consistent"] is True
+
+
+def test_aggregate_flags_inconsistent_rows_and_failures():
+    out = aggregate_runs([run(1.0, 1, rows=5), {"error": "x exited 1"}, run(2.0, 1, rows=6)], rows=10)
+    assert out["rows_out_consistent"] is False
+    assert out["failed_runs"] == 1
+    failed = aggregate_runs([{"error": "pandas exited -9", "stderr_tail": "Killed"}], rows=10)
+    assert failed["error"] == "pandas exited -9"
+
+
+def test_linear_fit_recovers_a_line():
+    # y = 10 + 2x exactly
+    assert linear_fit([(0, 10), (5, 20), (10, 30)]) == pytest.approx((10.0, 2.0))
+
+
+def test_scaling_summary_by_hand():
+    points = [
+        {"rows": 500_000, "seconds": 70.0, "peak_rss_mb": 2000},
+        {"rows": 1_000_000, "seconds": 120.0, "peak_rss_mb": 2100},
+        {"rows": 2_000_000, "seconds": 220.0, "peak_rss_mb": 2200},
+    ]
+    s = scaling_summary(points)
+    # seconds = 20 + 100 per million exactly
+    assert s["fixed_seconds"] == pytest.approx(20.0)
+    assert s["seconds_per_million_marginal"] == pytest.approx(100.0)
+    assert s["rows_ratio"] == 4.0
+    assert s["seconds_ratio"] == pytest.approx(220 / 70, abs=0.01)
+    assert s["peak_rss_ratio"] == 1.1
+    assert scaling_summary([points[0], {"rows": 1, "error": "boom"}]) == {}
+
+
+def test_markdown_reports_failures_and_ratios():
+    results = {
+        "machine": {"cpus": 2, "memory_gb": 24, "python": "3.11", "spark": "3.5.4", "duckdb": "2.0.0"},
+        "scale": "tiny",
+        "transform": {
+            "scale": "tiny",
+            "rows": 100,
+            "input_bytes": 2 * 1024 * 1024,
+            "input_files": 1,
+            "input_records": 102,
+            "repeats": 1,
+            "engines": {"project": {**run(4.0, 900), "rows_per_second": 25}, "pandas": {"error": "pandas exited -9"}},
+            "ratios": {"project_over_duckdb": 2.0, "pandas_over_project": None, "spark_inferred_over_project": None},
+            "rows_agree": False,
+            "rows_out_by_engine": {"project": 100},
+        },
+    }
+    md = markdown(results)
+    assert "| project (import + curate, local Spark) | 4.0 | 25 | 900 | 100 | 2 | 0.0 |" in md
+    assert "failed: pandas exited -9" in md
+    assert "**2.00x** (target ≤ 4x)" in md
+    assert "same number of rows: **NO**" in md
