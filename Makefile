@@ -44,3 +44,17 @@ reliability: $(STAMP)  ## faults, crashes, fuzzed input, re-runs, concurrency, a
 
 clean:  ## remove generated output (not the venv)
 	rm -rf out cdk.out .pytest_cache
+
+# --- AWS deployment (CDK). The CLI version is pinned in package.json / package-lock.json. ---
+ENV ?= dev
+CDK := CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
+NODE_STAMP := node_modules/.package-lock.json
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+synth: $(STAMP) $(NODE_STAMP)  ## synthesize every environment into cdk.out (no AWS credentials or Docker needed)
+	$(CDK) synth --all --quiet --no-notices
+
+deploy: $(STAMP) $(NODE_STAMP)  ## deploy one environment: make deploy ENV=dev (needs AWS credentials; see docs/DEPLOY.md)
+	$(CDK) deploy -c env=$(ENV) --require-approval broadening --no-notices SpotifyLake-$(ENV)

@@ -121,7 +121,6 @@ class CatalogAndQuery(Construct):
                 query_string=query.sql,
                 work_group=self.workgroup.ref,
             )
-            named.node.add_dependency(self.workgroup)
             self.named_queries.append(named)
 
         #: CREATE OR REPLACE VIEW statements with the environment's time zone, in the order they must run.

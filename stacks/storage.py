@@ -8,7 +8,6 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import EnvironmentConfig
-from stacks.nag import acknowledge
 
 #: Prefixes of the lake layout (docs/RAW_ZONE.md). Grants are scoped to these, never to whole buckets.
 RAW_PREFIX = "raw/"
@@ -44,11 +43,6 @@ class LakeStorage(Construct):
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(365))],
             removal_policy=removal,
             auto_delete_objects=destroy,
-        )
-        acknowledge(
-            self.access_logs_bucket,
-            "S1",
-            "This is the access-log target bucket; logging it into itself would loop.",
         )
 
         self.raw_bucket = self._data_bucket(
