@@ -54,7 +54,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 synth: $(STAMP) $(NODE_STAMP)  ## synthesize every environment into cdk.out (no AWS credentials or Docker needed)
-	$(CDK) synth --all --quiet --no-notices
+	$(CDK) synth --quiet --no-notices
 
 deploy: $(STAMP) $(NODE_STAMP)  ## deploy one environment: make deploy ENV=dev (needs AWS credentials; see docs/DEPLOY.md)
 	$(CDK) deploy -c env=$(ENV) --require-approval broadening --no-notices SpotifyLake-$(ENV)
