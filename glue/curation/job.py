@@ -99,8 +99,12 @@ def read_api_lines(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
 
 
 def read_whole_files(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
-    return spark.read.text([spark_path(o.path) for o in objects], wholetext=True).select(
-        _raw_object_col().alias("raw_object"), F.col("value").alias("text")
+    """One row per object with its text. ``binaryFile`` (not ``text``) so that an empty file still yields a
+    row and bytes that are not UTF-8 decode to U+FFFD, which the export checks recognise."""
+    files = spark.read.format("binaryFile").load([spark_path(o.path) for o in objects])
+    return files.select(
+        F.regexp_extract("path", r"(raw/(?:source=|_quarantine/).*)$", 1).alias("raw_object"),
+        F.decode("content", "UTF-8").alias("text"),
     )
 
 
@@ -413,8 +417,9 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     else:
         envelopes = _persist(state, api.parse_envelopes(_empty_lines(spark)))
     reads.append(envelopes.select("_source"))
-    if groups["export"]:
-        records = exports.explode_export_files(read_whole_files(spark, groups["export"]))
+    non_empty = [o for o in groups["export"] if o.length > 0]
+    if non_empty:
+        records = exports.explode_export_files(read_whole_files(spark, non_empty))
         export_candidates = _persist(state, exports.export_plays(records, now))
         reads.append(export_candidates.select(F.col("source").alias("_source")))
     else:
@@ -488,15 +493,14 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     for name, table in state.staged.items():
         staged_rows = spark.read.schema(struct_type(table)).parquet(f"{staging}/{name}")
         results += quality.table_checks(table, staged_rows)
-    staged_plays = spark.read.schema(struct_type(PLAYS)).parquet(f"{staging}/{PLAYS.name}")
-    staged_tracks = (
-        spark.read.schema(struct_type(TRACKS)).parquet(f"{staging}/{TRACKS.name}")
-        if "tracks" in (state.staged)
-        else (tracks if tracks is not None else _empty(spark, struct_type(TRACKS)))
-    )
-    results += quality.plays_checks(staged_plays, staged_tracks, state.now.replace(tzinfo=None))
+    if PLAYS.name in state.staged:
+        staged_plays = spark.read.schema(struct_type(PLAYS)).parquet(f"{staging}/{PLAYS.name}")
+        if TRACKS.name in state.staged:
+            known_tracks = spark.read.schema(struct_type(TRACKS)).parquet(f"{staging}/{TRACKS.name}")
+        else:
+            known_tracks = read_existing(state, TRACKS, None) or _empty(spark, struct_type(TRACKS))
+        results += quality.plays_checks(staged_plays, known_tracks, state.now.replace(tzinfo=None))
     results.append(quality.accounting_check(sources))
-    del kept
 
     checked_at = state.now.replace(tzinfo=None)
     dq_rows = [
@@ -547,8 +551,14 @@ def _quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], rea
         rows = _persist(state, rows)
         reads.append(rows.select("_source"))
         _split(state, rows)
-    if groups["unknown"]:
-        data = [(o.key, -1, None, "unknown raw object", None, "unknown") for o in groups["unknown"]]
+    # Spark's file readers skip zero-length files, so empty exports are quarantined from the listing.
+    data = [
+        (o.key, -1, o.key.split("/listener=")[1].split("/")[0], "empty file", None, "export_" + _export_kind(o.key))
+        for o in groups["export"]
+        if o.length == 0
+    ]
+    data += [(o.key, -1, None, "unknown raw object", None, "unknown") for o in groups["unknown"]]
+    if data:
         rows = spark.createDataFrame(
             data,
             "raw_object string, _record_index bigint, listener_id string, _reason string, _raw_text string, "
@@ -556,6 +566,10 @@ def _quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], rea
         )
         reads.append(rows.select("_source"))
         _split(state, rows)
+
+
+def _export_kind(key: str) -> str:
+    return key.split("/")[2].removeprefix("endpoint=streaming_history_")
 
 
 def _empty_lines(spark: SparkSession) -> DataFrame:

@@ -17,9 +17,7 @@ KEY = "raw/source=export/endpoint=streaming_history_{kind}/listener=abcdef012345
 
 
 def _records(spark, files: list[tuple[str, str, str | None]]):
-    df = spark.createDataFrame(
-        [(KEY.format(kind=k, name=n), t) for k, n, t in files], "raw_object string, text string"
-    )
+    df = spark.createDataFrame([(KEY.format(kind=k, name=n), t) for k, n, t in files], "raw_object string, text string")
     return exports.export_plays(exports.explode_export_files(df), F.lit(NOW_TEXT).cast("timestamp"))
 
 
@@ -87,7 +85,9 @@ def test_record_reasons_and_field_normalisation(spark):
 
 
 def test_account_rows_have_minute_timestamps_and_names(spark):
-    text = json.dumps([{"endTime": "2024-01-05 14:23", "artistName": "Drake", "trackName": "God's Plan", "msPlayed": 9}])
+    text = json.dumps(
+        [{"endTime": "2024-01-05 14:23", "artistName": "Drake", "trackName": "God's Plan", "msPlayed": 9}]
+    )
     (row,) = _records(spark, [("account", "StreamingHistory_music_0.json", text)]).collect()
     assert (row.played_at, row.track_name, row.artist_name, row.ms_played, row.content_type, row.source) == (
         datetime(2024, 1, 5, 14, 23),
@@ -131,26 +131,77 @@ def test_merge_rules(spark):
     uri = "spotify:track:T1"
     rows = [
         # API play and the export's record of it, 40 s apart: one play, export fields + API ids.
-        {"played_at": _t("2024-01-05 14:23:10.500"), "track_uri": uri, "source": "api", "track_id": "T1",
-         "album_id": "AL1", "context_uri": "spotify:album:AL1", "raw_object": "a", "_record_index": 0},
-        {"played_at": _t("2024-01-05 14:23:50"), "track_uri": uri, "source": "export_extended", "ms_played": 200000,
-         "reason_end": "trackdone", "raw_object": "e", "_record_index": 0},
+        {
+            "played_at": _t("2024-01-05 14:23:10.500"),
+            "track_uri": uri,
+            "source": "api",
+            "track_id": "T1",
+            "album_id": "AL1",
+            "context_uri": "spotify:album:AL1",
+            "raw_object": "a",
+            "_record_index": 0,
+        },
+        {
+            "played_at": _t("2024-01-05 14:23:50"),
+            "track_uri": uri,
+            "source": "export_extended",
+            "ms_played": 200000,
+            "reason_end": "trackdone",
+            "raw_object": "e",
+            "_record_index": 0,
+        },
         # The same export row again (same second and URI): a duplicate within the source.
-        {"played_at": _t("2024-01-05 14:23:50"), "track_uri": uri, "source": "export_extended", "ms_played": 200000,
-         "raw_object": "e", "_record_index": 1},
+        {
+            "played_at": _t("2024-01-05 14:23:50"),
+            "track_uri": uri,
+            "source": "export_extended",
+            "ms_played": 200000,
+            "raw_object": "e",
+            "_record_index": 1,
+        },
         # An API play 61 s after another export play: too far apart, two plays.
-        {"played_at": _t("2024-01-06 10:00:00"), "track_uri": uri, "source": "export_extended", "ms_played": 10,
-         "raw_object": "e", "_record_index": 2},
-        {"played_at": _t("2024-01-06 10:01:01"), "track_uri": uri, "source": "api", "raw_object": "a",
-         "_record_index": 1},
+        {
+            "played_at": _t("2024-01-06 10:00:00"),
+            "track_uri": uri,
+            "source": "export_extended",
+            "ms_played": 10,
+            "raw_object": "e",
+            "_record_index": 2,
+        },
+        {
+            "played_at": _t("2024-01-06 10:01:01"),
+            "track_uri": uri,
+            "source": "api",
+            "raw_object": "a",
+            "_record_index": 1,
+        },
         # Account-data play (minute precision, names only) of an API play: merged, ms_played filled in.
-        {"played_at": _t("2024-01-07 08:00:41"), "track_uri": "spotify:track:T2", "track_name": "Song",
-         "artist_name": "Band", "source": "api", "raw_object": "a", "_record_index": 2},
-        {"played_at": _t("2024-01-07 08:00:00"), "track_name": "song ", "artist_name": "BAND", "ms_played": 180000,
-         "source": "export_account", "raw_object": "c", "_record_index": 0},
+        {
+            "played_at": _t("2024-01-07 08:00:41"),
+            "track_uri": "spotify:track:T2",
+            "track_name": "Song",
+            "artist_name": "Band",
+            "source": "api",
+            "raw_object": "a",
+            "_record_index": 2,
+        },
+        {
+            "played_at": _t("2024-01-07 08:00:00"),
+            "track_name": "song ",
+            "artist_name": "BAND",
+            "ms_played": 180000,
+            "source": "export_account",
+            "raw_object": "c",
+            "_record_index": 0,
+        },
         # No URI, no names: still a play.
-        {"played_at": _t("2024-01-08 09:00:00"), "source": "export_legacy", "ms_played": 0, "raw_object": "l",
-         "_record_index": 0},
+        {
+            "played_at": _t("2024-01-08 09:00:00"),
+            "source": "export_legacy",
+            "ms_played": 0,
+            "raw_object": "l",
+            "_record_index": 0,
+        },
     ]
     merged = plays.merge_plays(_candidate(spark, [{"listener_id": "L", **r} for r in rows]))
     fates = {(r.raw_object, r._record_index): r._fate for r in merged.collect()}
@@ -173,17 +224,25 @@ def test_merge_rules(spark):
         "export_extended",
     )
     assert (export_play.track_id, export_play.album_id, export_play.context_uri) == ("T1", "AL1", "spotify:album:AL1")
-    assert export_play.is_stream is True and export_play.play_month == "2024-01"
+    assert export_play.is_stream is True
+    assert export_play.play_month == "2024-01"
     assert kept[("e", 2)].is_stream is False
-    assert kept[("a", 1)].is_stream is True and kept[("a", 1)].ms_played is None
+    assert kept[("a", 1)].is_stream is True
+    assert kept[("a", 1)].ms_played is None
     assert kept[("a", 2)].ms_played == 180000
     assert kept[("l", 0)].is_stream is False
     assert len({r.play_id for r in kept.values()}) == 5
 
 
 def test_play_id_is_deterministic(spark):
-    row = {"listener_id": "L", "played_at": _t("2024-01-05 14:23:50.900"), "track_uri": "spotify:track:T1",
-           "source": "api", "raw_object": "x", "_record_index": 0}
+    row = {
+        "listener_id": "L",
+        "played_at": _t("2024-01-05 14:23:50.900"),
+        "track_uri": "spotify:track:T1",
+        "source": "api",
+        "raw_object": "x",
+        "_record_index": 0,
+    }
     first = _candidate(spark, [row]).first().play_id
     again = _candidate(spark, [{**row, "played_at": _t("2024-01-05 14:23:50"), "raw_object": "y"}]).first().play_id
     other = _candidate(spark, [{**row, "listener_id": "M"}]).first().play_id

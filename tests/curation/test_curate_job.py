@@ -1,0 +1,191 @@
+"""Wiring: the Glue job script run as Glue would (patched argv), on real local paths and real Parquet."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from lakefix import FIXTURES, LISTENER, envelope, put_api, put_export, standard_lake
+
+from curation.job import CurationFailed
+from curation.schema import PLAYS, QUARANTINE, TRACKS
+from curation.spark_schema import struct_type
+from spotify_lake.commands.curate import job_argv, run_job
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+def _curate(lake, run_id, *, full_refresh=False):
+    return run_job(job_argv(lake, full_refresh=full_refresh, run_id=run_id), master="local[2]")
+
+
+def _rows(spark, lake, table, order):
+    return spark.read.schema(struct_type(table)).parquet(str(lake / "curated" / table.name)).orderBy(*order).collect()
+
+
+@pytest.fixture(scope="module")
+def curated(spark, tmp_path_factory):
+    lake = standard_lake(tmp_path_factory.mktemp("lake"))
+    first = _curate(lake, "curate-first")
+    return lake, first
+
+
+def test_summary_accounts_for_every_record(curated):
+    lake, summary = curated
+    assert summary["status"] == "succeeded"
+    assert json.loads((lake / "_runs" / "curate-first.json").read_text())["status"] == "succeeded"
+    figures = {s: (f["read"], f["loaded"], f["duplicates"], f["quarantined"]) for s, f in summary["sources"].items()}
+    assert figures == {
+        "api:recently_played": (5, 1, 2, {"no parseable timestamp": 1, "not a JSON object": 1}),
+        "export_account": (2, 1, 1, {}),
+        "export_extended": (
+            9,
+            4,
+            1,
+            {
+                "ms_played is not a number": 1,
+                "no parseable timestamp": 1,
+                "timestamp before 2006": 1,
+                "timestamp in the future": 1,
+            },
+        ),
+        "export_legacy": (2, 1, 1, {}),
+    }
+    assert all(check["passed"] for check in summary["data_quality"])
+
+
+def test_plays_rows_and_schema(spark, curated):
+    lake, _ = curated
+    df = spark.read.parquet(str(lake / "curated" / "plays"))
+    # every column, type and order, read back from the files (Spark reads Parquet columns as nullable)
+    assert [(f.name, f.dataType) for f in df.schema] == [(f.name, f.dataType) for f in struct_type(PLAYS)]
+    rows = _rows(spark, lake, PLAYS, ["played_at"])
+    got = [(str(r.played_at), r.track_name, r.source, r.ms_played, r.is_stream, r.content_type) for r in rows]
+    assert got == [
+        ("2023-12-31 23:59:30", "Blinding Lights", "export_legacy", 240000, True, "track"),
+        ("2024-01-05 14:23:40", "The Funeral", "export_extended", 180000, True, "track"),
+        ("2024-01-05 14:27:00", "God's Plan", "api", 197000, True, "track"),
+        ("2024-01-06 10:00:00", "Mr. Brightside", "export_extended", 20000, False, "track"),
+        ("2024-01-07 20:00:00", None, "export_extended", 1500000, True, "episode"),
+        ("2024-01-08 09:00:00", None, "export_extended", 45000, True, "unknown"),
+        ("2024-02-01 08:00:00", "Knights", "export_account", 12000, False, "track"),
+    ]
+    merged = rows[1]  # export play that absorbed the API play 29.5 s earlier
+    assert (merged.album_id, merged.artist_id, merged.context_type) == (
+        "6akEvsycLGftJxYudPjmqK",
+        "0OdUWJ0sBjDrqHygGUXeCF",
+        "album",
+    )
+    assert sorted(p.name for p in (lake / "curated" / "plays").iterdir()) == [
+        "play_month=2023-12",
+        "play_month=2024-01",
+        "play_month=2024-02",
+    ]
+    assert all(len(list(p.glob("*.parquet"))) == 1 for p in (lake / "curated" / "plays").iterdir())
+
+
+def test_catalogue_and_quarantine_tables(spark, curated):
+    lake, _ = curated
+    tracks = _rows(spark, lake, TRACKS, ["track_id"])
+    assert [(t.track_id, t.name, t.artist_names, t.duration_ms) for t in tracks] == [
+        ("2G7V7zsVDxg1yRsu7Ew9RJ", "God's Plan", ["Drake"], 198000),
+        ("4iV5W9uYEdYUVa79Axb7Rh", "The Funeral", ["Band of Horses"], 322000),
+    ]
+    assert str(tracks[0].updated_at) == "2024-01-05 15:00:00"
+    quarantine = _rows(spark, lake, QUARANTINE, ["source_object", "record_index"])
+    assert [(q.record_index, q.reason, q.run_id) for q in quarantine] == [
+        (3, "no parseable timestamp", "curate-first"),
+        (4, "not a JSON object", "curate-first"),
+        (5, "ms_played is not a number", "curate-first"),
+        (6, "no parseable timestamp", "curate-first"),
+        (7, "timestamp before 2006", "curate-first"),
+        (8, "timestamp in the future", "curate-first"),
+    ]
+    assert quarantine[1].raw_text == "{not json"
+    assert '"ms_played":"abc"' in quarantine[2].raw_text
+
+
+def test_incremental_run_reads_only_new_objects_and_full_refresh_agrees(spark, curated, tmp_path):
+    lake, _ = curated
+    copy = tmp_path / "lake"
+    shutil.copytree(lake, copy)
+    before = _rows(spark, copy, PLAYS, ["play_id"])
+    files_before = sorted(p.relative_to(copy).as_posix() for p in (copy / "curated" / "plays").rglob("*.parquet"))
+
+    again = _curate(copy, "curate-again")
+    assert again["status"] == "nothing to do"
+    files_again = sorted(p.relative_to(copy).as_posix() for p in (copy / "curated" / "plays").rglob("*.parquet"))
+    assert files_again == files_before
+
+    # One new API object, overlapping an existing export play, is the only thing read.
+    t2 = json.loads((FIXTURES / "recently_played.ndjson").read_text().splitlines()[1])["item"]
+    new_play = {**t2, "played_at": "2024-01-06T10:00:20.250Z"}
+    new_play["track"] = {**t2["track"], "id": "3n3Ppam7vgaVa1iaRUc9Lp", "uri": "spotify:track:3n3Ppam7vgaVa1iaRUc9Lp"}
+    put_api(copy, "recently_played", [envelope("recently_played", new_play)], run="extract-later", seq=1)
+    later = _curate(copy, "curate-later")
+    assert later["raw_objects"]["api"] == 1
+    assert later["raw_objects"]["export"] == 0
+    assert later["sources"]["api:recently_played"]["read"] == 1
+    assert later["sources"]["api:recently_played"]["duplicates"] == 1  # merged into the export play
+    assert later["tables"]["plays"] == ["2024-01"]
+    after = _rows(spark, copy, PLAYS, ["play_id"])
+    assert [r.play_id for r in after] == [r.play_id for r in before]
+    brightside = next(r for r in after if r.track_name == "Mr. Brightside")
+    assert (brightside.ms_played, brightside.album_id) == (20000, "1ATL5GLyefJaxhQzSPVrLX")
+
+    # Rebuilding everything from raw gives exactly the incrementally maintained rows.
+    rebuilt = _curate(copy, "curate-rebuild", full_refresh=True)
+    assert rebuilt["status"] == "succeeded"
+    assert _rows(spark, copy, PLAYS, ["play_id"]) == after
+
+
+def test_bad_files_are_quarantined_accounted_and_a_blocking_check_fails(spark, tmp_path):
+    lake = tmp_path / "lake"
+    good = (FIXTURES / "Streaming_History_Audio_2024_0.json").read_bytes()
+    bad = {
+        "Streaming_History_Audio_t.json": good[: len(good) // 2],
+        "Streaming_History_Audio_n.json": b"not json at all",
+        "Streaming_History_Audio_o.json": b'{"ts": "2024-01-05T14:23:40Z"}',
+        "Streaming_History_Audio_u.json": b'[{"ts": "2024-01-05T14:23:40Z", "ms_played": 1, "x": "\xff\xfe"}]',
+        "Streaming_History_Audio_e.json": b"",
+    }
+    for name, data in bad.items():
+        put_export(lake, "extended", name, data)
+    put_export(lake, "legacy", "endsong_9.json", b"[]")
+    q = lake / "raw/_quarantine/endpoint=recently_played/extract_date=2024-01-05/run=extract-x/page-00000.json"
+    q.parent.mkdir(parents=True)
+    q.write_text(json.dumps({"reason": "body is not JSON", "endpoint": "recently_played", "body": "<html>"}))
+    # An API play whose track has no id: the catalogue cannot hold it, so known_track_references fails.
+    item = json.loads((FIXTURES / "recently_played.ndjson").read_text().splitlines()[0])["item"]
+    item["track"]["id"] = None
+    put_api(lake, "recently_played", [envelope("recently_played", item)])
+
+    with pytest.raises(CurationFailed, match=r"plays\.known_track_references"):
+        _curate(lake, "curate-bad")
+
+    summary = json.loads((lake / "_runs" / "curate-bad.json").read_text())
+    assert summary["status"] == "failed"
+    assert summary["sources"]["export_extended"] == {
+        "read": 5,
+        "loaded": 0,
+        "duplicates": 0,
+        "quarantined_total": 5,
+        "quarantined": {
+            "malformed or truncated JSON array": 1,
+            "not JSON": 1,
+            "JSON object instead of an array": 1,
+            "not valid UTF-8": 1,
+            "empty file": 1,
+        },
+    }
+    api_figures = summary["sources"]["api:recently_played"]
+    assert (api_figures["read"], api_figures["loaded"]) == (2, 1)
+    assert api_figures["quarantined"] == {"extractor: body is not JSON": 1}
+    assert next(c for c in summary["data_quality"] if c["check_name"] == "row_accounting")["passed"]
+    # Quarantine and data-quality rows are kept; no curated table was swapped in, no manifest written.
+    rows = _rows(spark, lake, QUARANTINE, ["source_object"])
+    assert [r.record_index for r in rows] == [-1] * 6
+    assert not (lake / "curated" / "plays").exists()
+    assert not (lake / "curated" / "_manifest").exists()
+    assert LISTENER in next((lake / "raw").rglob("*.gz")).as_posix()
