@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import CfnOutput, Environment, Stack, Tags
 from constructs import Construct
 
 from stacks.catalog import CatalogAndQuery
@@ -64,3 +64,20 @@ class SpotifyLakeStack(Stack):
             catalog=self.catalog,
             orchestration=self.orchestration,
         )
+
+        outputs = {
+            "SecretArn": (
+                self.ingestion.secret.secret_arn,
+                "Spotify credentials: `spotify_lake authorize --secret-id`",
+            ),
+            "StateMachineArn": (self.orchestration.state_machine.state_machine_arn, "The daily pipeline"),
+            "ExtractorFunctionName": (self.ingestion.extractor.function.function_name, "Extractor Lambda"),
+            "AlertsTopicArn": (self.orchestration.alerts.topic_arn, "Failure alerts and alarms"),
+            "RawBucketName": (self.storage.raw_bucket.bucket_name, "raw/ and _state/"),
+            "CuratedBucketName": (self.storage.curated_bucket.bucket_name, "curated/ and _runs/"),
+            "AthenaWorkgroup": (self.catalog.workgroup.ref, "Query the tables and views here"),
+            "GlueDatabase": (self.catalog.database.database_name, "Curated tables and views"),
+            "Dashboard": (self.monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)
