@@ -189,3 +189,23 @@ def test_bad_files_are_quarantined_accounted_and_a_blocking_check_fails(spark, t
     assert not (lake / "curated" / "plays").exists()
     assert not (lake / "curated" / "_manifest").exists()
     assert LISTENER in next((lake / "raw").rglob("*.gz")).as_posix()
+
+
+def test_generated_export_imports_and_curates_exactly(spark, tmp_path):
+    from spotify_lake.exportgen import write_export
+    from spotify_lake.staging import stage_export
+
+    export = write_export(tmp_path / "export.zip", seed=7, days=3, fmt="extended", now="2026-11-20T12:00:00Z")
+    lake = tmp_path / "lake"
+    staged = stage_export(export.path, lake, listener=LISTENER)
+    assert len([k for k in staged.staged if "Streaming_History_Audio_" in k]) == export.files
+
+    summary = _curate(lake, "curate-generated")
+    figures = summary["sources"]["export_extended"]
+    assert (figures["read"], figures["loaded"], figures["duplicates"], figures["quarantined_total"]) == (
+        export.rows,
+        export.plays,
+        export.duplicates,
+        0,
+    )
+    assert spark.read.parquet(str(lake / "curated" / "plays")).count() == export.plays
