@@ -101,7 +101,9 @@ def _required(name: str, type_: str, description: str) -> Column:
 LISTENER_ID = _required(
     "listener_id", "string", "Stable pseudonym of the Spotify user (hash of the user id, never e-mail or name)"
 )
-UPDATED_AT = _required("updated_at", "timestamp", "When this row was last written by curation (UTC)")
+UPDATED_AT = _required(
+    "updated_at", "timestamp", "Extraction time (UTC) of the newest raw observation the row's attributes come from"
+)
 RUN_ID = _c("run_id", "string", "Run that extracted or imported the raw record")
 RAW_OBJECT = _c("raw_object", "string", "Raw-zone object (key relative to the lake) the row came from")
 
