@@ -221,9 +221,7 @@ def invoke_concurrently(envs: list[dict[str, str]], *, clock: Callable) -> list[
         runtime = Runtime.from_environment(env, clock=clock, sleep=sleeper)
         barrier.wait()
         try:
-            outcome = run_extraction(
-                runtime, {}, remaining_seconds=lambda: deadline - time.monotonic(), log=log
-            )
+            outcome = run_extraction(runtime, {}, remaining_seconds=lambda: deadline - time.monotonic(), log=log)
             outcomes[i] = ExtractOutcome(outcome.summary, outcome.fatal, sleeper.seconds)
         except Exception as exc:
             outcomes[i] = ExtractOutcome(None, exc, sleeper.seconds)
