@@ -1,5 +1,7 @@
 """Pure parts of the harness: medians across repeats, the scaling fit, alternating order, the markdown."""
 
+import json
+
 import pytest
 
 from spotify_lake.bench.harness import aggregate_runs, linear_fit, scaling_summary
@@ -70,3 +72,29 @@ def test_markdown_reports_failures_and_ratios():
     assert "failed: pandas exited -9" in md
     assert "**2.00x** (target ≤ 4x)" in md
     assert "same number of rows: **NO**" in md
+
+
+def test_event_log_summary_by_call_site(tmp_path):
+    from spotify_lake.bench.profile import summarise_event_log
+
+    def stage(sid, start, end, tasks, name):
+        info = {"Stage ID": sid, "Submission Time": start, "Completion Time": end, "Number of Tasks": tasks}
+        return {"Event": "SparkListenerStageCompleted", "Stage Info": {**info, "Stage Name": name}}
+
+    events = [
+        {"Event": "SparkListenerApplicationStart", "Timestamp": 1_000},
+        {"Event": "SparkListenerJobStart"},
+        stage(0, 2_000, 5_000, 4, "save at /work/main/glue/curation/plays.py:10"),
+        {"Event": "SparkListenerJobStart"},
+        stage(1, 5_000, 6_500, 2, "save at /work/main/glue/curation/plays.py:10"),
+        stage(2, 6_500, 7_000, 1, "count at /x/glue/curation/quality.py:3"),
+        {"Event": "SparkListenerApplicationEnd", "Timestamp": 11_000},
+    ]
+    path = tmp_path / "app-1"
+    path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    s = summarise_event_log(path)
+    assert (s["application_seconds"], s["jobs"], s["stages"], s["tasks"]) == (10.0, 2, 3, 7)
+    assert s["stage_seconds_total"] == 5.0
+    top = {"call_site": "save at glue/curation/plays.py:10", "stages": 2, "tasks": 6, "seconds": 4.5}
+    assert s["top_call_sites"][0] == top
+    assert s["top_call_sites"][1]["call_site"] == "count at glue/curation/quality.py:3"
