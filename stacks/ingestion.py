@@ -30,6 +30,10 @@ def metrics_namespace(config: EnvironmentConfig) -> str:
     return f"{METRICS_NAMESPACE_PREFIX}/{config.name}"
 
 
+#: Extractor sources polled by the frequent schedule (names from extraction.config.SOURCES).
+FREQUENT_SOURCES = ("recently_played", "catalogue")
+
+
 class Ingestion(Construct):
     """Extractor Lambda (one run at a time) invoked every few minutes by EventBridge Scheduler."""
 
@@ -111,7 +115,11 @@ class Ingestion(Construct):
             target=targets.LambdaInvoke(
                 function,
                 role=self._scheduler_role(function),
-                input=scheduler.ScheduleTargetInput.from_object({"trigger": "schedule"}),
+                # Only what Spotify forgets (its last 50 plays) and the artists they name; the daily
+                # pipeline run takes the snapshot sources once a day.
+                input=scheduler.ScheduleTargetInput.from_object(
+                    {"trigger": "schedule", "sources": list(FREQUENT_SOURCES)}
+                ),
                 retry_attempts=0,
                 dead_letter_queue=self.failed_invocations,
             ),

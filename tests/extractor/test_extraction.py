@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from extraction.errors import AuthorizationExpired
+from extraction.errors import AuthorizationExpired, ExtractorError
 from extraction.identity import listener_id
 from spotify_lake.emulator import Emulator
 
@@ -224,3 +224,21 @@ def test_secrets_and_tokens_never_reach_logs_raw_records_or_summaries(tmp_path, 
     for text in haystacks:
         for secret_value in [refresh, basic, "Bearer ", *access_tokens]:
             assert secret_value not in text
+
+
+def test_an_event_narrows_the_sources_of_one_run(tmp_path):
+    # Given an extractor configured with every source,
+    lake, secret = tmp_path / "lake", tmp_path / "secret.json"
+    with Emulator(seed=13, days=10, mode="extended") as emu:
+        write_secret(secret, emu)
+        env = emulator_env(emu, lake, secret)
+        # when the frequent schedule's event asks only for what Spotify forgets,
+        polled = run_handler(env, clock=lambda: emu.now, event={"sources": ["recently_played", "catalogue"]})
+        # then only those sources ran: no snapshot of top items, library or playlists was taken.
+        assert sorted(polled["sources"]) == ["artists", "profile", "recently_played"]
+        assert polled["sources"]["recently_played"]["items_written"] == 50
+        # An event cannot widen the configuration, and says what is configured.
+        narrow = emulator_env(emu, lake, secret, SOURCES="recently_played")
+        message = "event sources top_items are not configured; configured: recently_played"
+        with pytest.raises(ExtractorError, match=message):
+            run_handler(narrow, clock=lambda: emu.now, event={"sources": ["top_items"]})

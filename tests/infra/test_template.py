@@ -7,6 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match
 
+from extraction.config import SOURCES
 from tests.infra.conftest import logical_id_of, only, resources
 
 ENVS = ("dev", "prod")
@@ -236,6 +237,10 @@ def test_frequent_extraction_schedule(synthesized, env, minutes):
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == f"rate({minutes} minutes)"
     assert props["Target"]["Arn"] == {"Fn::GetAtt": [logical_id_of(stack, stack.ingestion.extractor.function), "Arn"]}
+    # Every 30 minutes only what Spotify forgets; snapshots come from the daily pipeline run, once a day.
+    event = json.loads(props["Target"]["Input"])
+    assert event["sources"] == ["recently_played", "catalogue"]
+    assert set(event["sources"]) <= set(SOURCES)
 
 
 @pytest.mark.parametrize(("env", "cron"), [("dev", "cron(30 4 * * ? *)"), ("prod", "cron(0 5 * * ? *)")])

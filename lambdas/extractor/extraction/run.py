@@ -79,6 +79,25 @@ def _run_id(event: Mapping, started: datetime) -> str:
     return given
 
 
+def _sources(event: Mapping, configured: tuple[str, ...]) -> set[str]:
+    """The sources this run extracts: the event may narrow the configured ones (never widen them).
+
+    The frequent schedule asks only for what Spotify forgets (recently played, plus details of the artists it
+    names); the daily pipeline run takes every snapshot source once a day.
+    """
+    given = event.get("sources")
+    if given is None:
+        return set(configured)
+    if not isinstance(given, list) or not all(isinstance(s, str) for s in given):
+        raise ExtractorError("event sources must be a list of source names")
+    unknown = sorted(set(given) - set(configured))
+    if unknown:
+        raise ExtractorError(
+            f"event sources {', '.join(unknown)} are not configured; configured: {', '.join(configured)}"
+        )
+    return set(given)
+
+
 @dataclass
 class RunOutcome:
     summary: dict
@@ -101,6 +120,7 @@ class _Run:
         else:
             self.batch_allowed = remembered is not False  # try batch until Spotify says 403 once
         mode = "extended" if self.cfg.mode_hint == "extended" or remembered is True else "development"
+        self.enabled_sources = _sources(event, self.cfg.sources)
         self.ctx = RunContext(
             run_id=_run_id(event, started),
             started_at=started,
@@ -186,7 +206,7 @@ class _Run:
     # -- the run ------------------------------------------------------------------------------------------
     def execute(self) -> RunOutcome:
         creds = self.rt.secrets.load()
-        enabled = set(self.cfg.sources)
+        enabled = self.enabled_sources
         catalogue_api = None
         for index, listener in enumerate(creds.listeners):
             label = f"listener #{index + 1}" + (f" ({listener.listener_id})" if listener.listener_id else "")
