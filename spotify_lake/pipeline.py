@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+#: What the deployed 30-minute schedule polls (see stacks/ingestion.py): what Spotify forgets, and new artists.
+FREQUENT_SOURCES = ("recently_played", "catalogue")
+
 #: Catalogue searches the demo configures: the `genre:` queries older pipelines ran for "hit scores".
 DEMO_SEARCHES = ("genre:pop", "genre:hip hop", "genre:rock", "genre:indie pop", "genre:jazz", "genre:shoegaze")
 
@@ -48,6 +51,17 @@ class ExtractOptions:
     searches: Sequence[str] = ()
     playlist_ids: Sequence[str] = ()
     run_id: str | None = None
+    #: Narrow this run to these sources (the event's ``sources``); None runs every configured source.
+    sources: Sequence[str] | None = None
+
+    def event(self) -> dict:
+        """The Lambda event for one run, as the schedule or the state machine would send it."""
+        event: dict = {}
+        if self.run_id:
+            event["run_id"] = self.run_id
+        if self.sources is not None:
+            event["sources"] = list(self.sources)
+        return event
 
     def environment(self, lake: Path, secret_file: Path) -> dict[str, str]:
         return {
@@ -82,8 +96,8 @@ def invoke_extractor(env: dict[str, str], options: ExtractOptions, *, clock=None
     runtime = Runtime.from_environment(env, **({"clock": clock} if clock else {}))
     handler.install_runtime(runtime)
     try:
-        event = {"run_id": options.run_id} if options.run_id else {}
-        return handler.lambda_handler(event, LocalContext(deadline=time.monotonic() + options.time_limit_seconds))
+        deadline = time.monotonic() + options.time_limit_seconds
+        return handler.lambda_handler(options.event(), LocalContext(deadline=deadline))
     finally:
         handler.install_runtime(None)
 

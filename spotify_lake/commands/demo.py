@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from spotify_lake.errors import UserError
@@ -60,8 +61,10 @@ def run(args: argparse.Namespace) -> int:
                 written = write_export(zip_path, seed=args.seed, days=args.days, listener_index=index, now=emu.now)
                 staged = stage_export(zip_path, lake, listener=listener.user_id, now=emu.now)
                 outcome.append(f"{written.rows} rows in {len(staged.staged)} files")
+        # Later polls ask for what the deployed 30-minute schedule asks for: new plays and new artists.
+        poll = replace(options, sources=pipeline.FREQUENT_SOURCES)
         with progress.stage(f"{POLLS - 1} more polls, an hour of simulated listening apart") as outcome:
             for _ in range(POLLS - 1):
                 emu.advance(hours=1)
-                outcome.append(pipeline.describe_extract(pipeline.extract_from_emulator(emu, lake, options)))
+                outcome.append(pipeline.describe_extract(pipeline.extract_from_emulator(emu, lake, poll)))
     return finish(progress, lake, report, time_zone=args.time_zone, mode=args.mode)
