@@ -242,3 +242,24 @@ def test_an_event_narrows_the_sources_of_one_run(tmp_path):
         message = "event sources top_items are not configured; configured: recently_played"
         with pytest.raises(ExtractorError, match=message):
             run_handler(narrow, clock=lambda: emu.now, event={"sources": ["top_items"]})
+
+
+def test_retrying_a_run_id_stores_no_catalogue_details_twice(tmp_path):
+    # Given a development-mode run that looked up every artist one by one,
+    lake, secret = tmp_path / "lake", tmp_path / "secret.json"
+    with Emulator(seed=31, days=7) as emu:
+        write_secret(secret, emu)
+        env = emulator_env(
+            emu, lake, secret, SOURCES="recently_played,top_items,catalogue", SPOTIFY_MODE_HINT="development"
+        )
+        first = run_handler(env, clock=lambda: emu.now, event={"run_id": "extract-retry-1"})
+        objects = sorted(p.relative_to(lake) for p in lake.glob("raw/source=api/endpoint=artists/**/*.ndjson.gz"))
+        emu.reset_request_log()
+        # when the same invocation is retried (as Lambda or the state machine may do),
+        second = run_handler(env, clock=lambda: emu.now, event={"run_id": "extract-retry-1"})
+        lookups = emu.request_log()[("GET /v1/artists/{id}", 200)]
+    # then no artist is fetched or stored again.
+    assert first["status"] == second["status"] == "finished"
+    assert objects, "the first run stored artist details"
+    assert sorted(p.relative_to(lake) for p in lake.glob("raw/source=api/endpoint=artists/**/*.ndjson.gz")) == objects
+    assert lookups == 0

@@ -56,13 +56,15 @@ def test_two_invocations_cannot_both_advance_a_cursor(storage):
     assert first.load("_state/listener=l/recently_played.json").value == {"after_ms": 10}
 
 
-def test_known_ids_merge_on_conflict_and_retry_of_same_run_refetches(storage):
+def test_known_ids_merge_on_conflict_and_count_for_every_run(storage):
     store = StateStore(storage)
     one, two = KnownIds(store, "artists"), KnownIds(store, "artists")
     one.add(["a", "b"], run_id="extract-1", next_seq=1)
     two.add(["c"], run_id="extract-2", next_seq=1)  # loaded before one's commit: conflict, reload, merge
     fresh = KnownIds(store, "artists")
     assert fresh.doc.value["ids"] == {"a": "extract-1", "b": "extract-1", "c": "extract-2"}
-    assert fresh.is_known("a", "extract-3")
-    assert not fresh.is_known("z", "extract-3")
-    assert not fresh.is_known("a", "extract-1")  # a retried extract-1 fetches again into the same objects
+    assert fresh.is_known("a")
+    assert not fresh.is_known("z")
+    # A retried extract-1 continues after its committed objects, so what it already stored stays known.
+    assert fresh.doc.resume_seq("extract-1") == 0  # the last commit was extract-2's
+    assert fresh.is_known("b")

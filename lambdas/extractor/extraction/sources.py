@@ -347,7 +347,7 @@ def catalogue_details(
     is remembered via ``on_batch_forbidden``. Known ids are committed after each written object.
     """
     known = KnownIds(ctx.state, kind)
-    todo = [i for i in dict.fromkeys(candidate_ids) if not known.is_known(i, ctx.run_id)]
+    todo = [i for i in dict.fromkeys(candidate_ids) if not known.is_known(i)]
     writer = UnitWriter(ctx, result, start_seq=known.doc.resume_seq(ctx.run_id))
     singular = kind[:-1]
     pending: list = []  # (provenance, item, position): each detail keeps the request that fetched it

@@ -62,8 +62,9 @@ class StateStore:
 class KnownIds:
     """The catalogue ids already fetched (``{id: run_id}``), kept in the lake so no id is fetched twice.
 
-    Ids first fetched by the *current* run count as unknown, so a retried invocation fetches them again
-    into the same deterministic objects instead of leaving them behind in overwritten ones.
+    An id is committed here only after the object holding its details is written, and a retried invocation
+    continues numbering after the objects already committed (``resume_seq``), so an id recorded by the run
+    being retried is as known as any other: fetching it again would only store it twice.
     """
 
     def __init__(self, store: StateStore, kind: str):
@@ -71,9 +72,8 @@ class KnownIds:
         self.kind = kind
         self.doc = store.load(catalogue_key(f"known_{kind}"))
 
-    def is_known(self, item_id: str, run_id: str) -> bool:
-        seen = self.doc.value.get("ids", {}).get(item_id)
-        return seen is not None and seen != run_id
+    def is_known(self, item_id: str) -> bool:
+        return item_id in self.doc.value.get("ids", {})
 
     def add(self, ids: list[str], *, run_id: str, next_seq: int, attempts: int = 5) -> None:
         """Record ids as known; on a conflict reload and merge (a set union cannot lose anything)."""
