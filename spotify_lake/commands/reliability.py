@@ -60,7 +60,6 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     harness.quiet_powertools()
-    harness.fast_emulator()
 
     started = time.monotonic()
     results = scenarios.Results()

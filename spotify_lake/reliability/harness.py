@@ -33,15 +33,6 @@ def quiet_powertools(level: str = "WARNING") -> None:
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "extractor")
 
 
-def fast_emulator() -> None:
-    """Answer without Nagle's delay (the emulator sends headers and body in two writes): speed only."""
-    from spotify_lake.emulator import server
-
-    handler = getattr(server, "_Handler", None)
-    if handler is not None:
-        handler.disable_nagle_algorithm = True
-
-
 def draw(seed: int, salt: str, n: int) -> float:
     """A reproducible number in [0, 1) for event ``n`` of kind ``salt``."""
     digest = hashlib.blake2b(f"{seed}:{salt}:{n}".encode(), digest_size=8).digest()

@@ -125,7 +125,6 @@ def poll_week(
 
 
 def reference_week(work: Path, week: Week, curator: Curator) -> Reference:
-    harness.fast_emulator()
     lake = work / "reference"
     with week.emulator() as emu:
         outcomes = poll_week(week, emu, lake, harness.write_secret(work / "reference-secret.json", emu))
@@ -157,7 +156,6 @@ def faults(
 ) -> dict:
     """The week again with API faults and failing lake writes; then curate, and if the plays differ, run the
     pipeline once more (one more extraction at the same moment, one more curation)."""
-    harness.fast_emulator()
     from extraction.storage import LocalStorage
 
     lake = work / "faulty"
@@ -220,7 +218,6 @@ def crashes(
 ) -> dict:
     """SIGKILL extraction runs (right after their N-th write, or at a seeded moment) during the week and
     curation runs at seeded moments; after every kill check what a reader would see, then finish."""
-    harness.fast_emulator()
     rng = random.Random(seed)
     lake = work / "crashed"
     logs = work / "crash-logs"
@@ -295,7 +292,6 @@ def reruns(
     """Every stage twice on the same input: extract (same run id, same moment), import (same export),
     curate (incremental: the second run finds nothing new) and curate --full-refresh (same rows as each other
     and as the incremental runs; ``full_refresh_runs=1`` compares one full refresh with the incremental rows)."""
-    harness.fast_emulator()
     from extraction.identity import listener_id
     from spotify_lake.cli import main as cli
     from spotify_lake.emulator import Emulator
@@ -375,7 +371,6 @@ def _all_tables(lake: Path, *, exclude_runs: bool = False) -> dict[str, list[tup
 
 def concurrency(work: Path, week: Week, curator: Curator, reference: Reference, *, parallel: int = 2) -> dict:
     """Every poll of the week started ``parallel`` times at once against the same lake and emulator."""
-    harness.fast_emulator()
     lake = work / "concurrent"
     statuses: Counter = Counter()
     with week.emulator() as emu:
@@ -413,7 +408,6 @@ def authorization(work: Path, *, seed: int = 43, days: int = 7) -> dict:
     """The refresh token is revoked right after the run's first raw object is written (access tokens live
     one second, so the next call must refresh): the run stops with AuthorizationExpired, keeps what it
     wrote, and after a new authorization the next run continues from the cursor."""
-    harness.fast_emulator()
     from spotify_lake.emulator import Emulator
 
     lake = work / "authorization"
@@ -496,7 +490,6 @@ def secrets_scan(work: Path, curator: Curator | None, *, seed: int = 51, days: i
     import subprocess
     import sys
 
-    harness.fast_emulator()
     from spotify_lake.emulator import Emulator
 
     lake = work / "secrets"
