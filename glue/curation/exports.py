@@ -52,32 +52,44 @@ def explode_export_files(files: DataFrame) -> DataFrame:
         "text",
         F.from_json(body, raw_schemas.EXPORT_FILE).alias("records"),
     )
-    parsed = parsed.select(
-        "*",
-        file_reason(F.col("text"), F.col("records")).alias("file_reason"),
-        F.substring("text", 1, MAX_RECORD_CHARS).alias("file_head"),
-    ).drop("text")
-    bad = parsed.where(F.col("file_reason").isNotNull()).select(
+    checked = parsed.select("*", file_reason(F.col("text"), F.col("records")).alias("file_reason"))
+    # Reason and head are computed per file in the projection above, not beside the generator (where they
+    # would be evaluated per generated row). One generator covers both outcomes, so every file is read and
+    # parsed once: a readable file explodes into its records, an unreadable one into a single null record.
+    # ``posexplode_outer`` because Spark infers a ``size(array) > 0`` filter for a plain ``posexplode`` and
+    # pushes it below the projection, where it would parse the JSON again; an empty array's outer row
+    # (null position) is dropped after the generator instead.
+    entries = F.when(F.col("file_reason").isNull(), F.col("records")).otherwise(
+        F.array(F.lit(None).cast(raw_schemas.EXPORT_ROW))
+    )
+    heads = checked.select(
         "raw_object",
         "kind",
         "listener_id",
         "file_name",
-        F.lit(-1).cast("bigint").alias("record_index"),
-        F.lit(None).cast(raw_schemas.EXPORT_ROW).alias("rec"),
         "file_reason",
-        F.col("file_head").alias("file_text"),
+        F.when(F.col("file_reason").isNotNull(), F.substring("text", 1, MAX_RECORD_CHARS)).alias("file_text"),
+        entries.alias("_entries"),
     )
-    good = parsed.where(F.col("file_reason").isNull()).select(
+    exploded = heads.select(
         "raw_object",
         "kind",
         "listener_id",
         "file_name",
-        F.posexplode("records").alias("record_index", "rec"),
         "file_reason",
-        F.lit(None).cast("string").alias("file_text"),
+        "file_text",
+        F.posexplode_outer("_entries").alias("_pos", "rec"),
     )
-    good = good.withColumn("record_index", F.col("record_index").cast("bigint"))
-    return good.unionByName(bad)
+    return exploded.where(F.col("_pos").isNotNull()).select(
+        "raw_object",
+        "kind",
+        "listener_id",
+        "file_name",
+        F.when(F.col("file_reason").isNull(), F.col("_pos")).otherwise(-1).cast("bigint").alias("record_index"),
+        "rec",
+        "file_reason",
+        "file_text",
+    )
 
 
 def _rec(name: str) -> Column:

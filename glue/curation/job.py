@@ -37,6 +37,7 @@ from curation.schema import (
     TRACKS,
     Table,
 )
+from curation.session import sized_shuffle
 from curation.spark_schema import struct_type
 
 logger = logging.getLogger("curation")
@@ -198,7 +199,7 @@ def curate_keyed(state: RunState, table: Table, new_rows: DataFrame) -> None:
     valid = _split(state, new_rows).withColumn("_new", F.lit(True))
     columns = [f.name for f in struct_type(table).fields]
     partitions = None
-    if table.partition_keys:
+    if table.partition_keys and not state.full_refresh:  # a full refresh reads nothing back
         partitions = _partition_values(valid, table.partition_keys[0].name)
     existing = read_existing(state, table, partitions)
     merged = valid.select(*columns, "_new", "extracted_at", "raw_object", "_record_index", "_source")
@@ -221,19 +222,22 @@ def curate_plays(state: RunState, candidates: DataFrame) -> DataFrame:
     """Plays: dedup and merge new candidates with the curated plays they may touch; returns what was staged."""
     acct = F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source"))
     valid = _split(state, candidates.withColumn("_source", acct))
-    new = _persist(state, plays.prepare_new(valid))
-    reach = int(MERGE_REACH.total_seconds())
-    months = _partition_values(
-        new.select(
-            F.explode(
-                F.array(
-                    F.date_format(F.col("played_at") - F.expr(f"INTERVAL {reach} SECONDS"), "yyyy-MM"),
-                    F.date_format(F.col("played_at") + F.expr(f"INTERVAL {reach} SECONDS"), "yyyy-MM"),
-                )
-            ).alias("m")
-        ),
-        "m",
-    )
+    # Not persisted: a projection of the persisted candidates, read by one materialisation in merge_plays.
+    new = plays.prepare_new(valid)
+    months: set[str] = set()
+    if not state.full_refresh:  # a full refresh reads nothing back and replaces every partition
+        reach = int(MERGE_REACH.total_seconds())
+        months = _partition_values(
+            new.select(
+                F.explode(
+                    F.array(
+                        F.date_format(F.col("played_at") - F.expr(f"INTERVAL {reach} SECONDS"), "yyyy-MM"),
+                        F.date_format(F.col("played_at") + F.expr(f"INTERVAL {reach} SECONDS"), "yyyy-MM"),
+                    )
+                ).alias("m")
+            ),
+            "m",
+        )
     existing = read_existing(state, PLAYS, months)
     rows = new if existing is None else new.unionByName(plays.prepare_existing(existing))
     merged = _persist(state, plays.merge_plays(rows))
@@ -296,7 +300,8 @@ def write_manifest(state: RunState, objects: list[RawObject]) -> None:
 
 
 def _accounting(state: RunState, reads: DataFrame) -> dict[str, dict]:
-    """Per source: read, loaded, duplicates, quarantined by reason. Two small aggregations to the driver."""
+    """Per source: read, loaded, duplicates, quarantined by reason. One small aggregation to the driver:
+    the reads (counted from the parsed input) and the labelled outcomes are counted in the same job."""
     sources: dict[str, dict] = {}
 
     def entry(name: str) -> dict:
@@ -304,16 +309,15 @@ def _accounting(state: RunState, reads: DataFrame) -> dict[str, dict]:
             name, {"read": 0, "loaded": 0, "duplicates": 0, "quarantined": {}, "quarantined_total": 0}
         )
 
-    for row in reads.groupBy("_source").count().collect():
-        entry(row["_source"])["read"] = row["count"]
-    parts = [o.select("_source", "outcome", F.lit(None).cast("string").alias("reason")) for o in state.outcomes]
+    none = F.lit(None).cast("string")
+    parts = [reads.select("_source", F.lit("read").alias("outcome"), none.alias("reason"))]
+    parts += [o.select("_source", "outcome", none.alias("reason")) for o in state.outcomes]
     parts += [q.select("_source", F.lit("quarantined").alias("outcome"), "reason") for q in state.quarantine]
-    if not parts:
-        return dict(sorted(sources.items()))
-    union = _union(parts)
-    for row in union.groupBy("_source", "outcome", "reason").count().collect():
+    for row in _union(parts).groupBy("_source", "outcome", "reason").count().collect():
         e = entry(row["_source"])
-        if row["outcome"] == "kept":
+        if row["outcome"] == "read":
+            e["read"] += row["count"]
+        elif row["outcome"] == "kept":
             e["loaded"] += row["count"]
         elif row["outcome"] == "duplicate":
             e["duplicates"] += row["count"]
@@ -390,7 +394,8 @@ def run(
     }
     try:
         if todo:
-            _process(state, groups, summary)
+            with sized_shuffle(spark, sum(o.length for o in todo)):
+                _process(state, groups, summary)
         else:
             summary.update({"status": "nothing to do", "sources": {}, "tables": {}, "data_quality": []})
         if todo or full_refresh:
@@ -487,19 +492,26 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     with _timed("accounting"):
         sources = _accounting(state, _union(reads))
 
-    # Checks on the staged rows: a blocking failure leaves the curated tables untouched.
+    # Checks on the staged rows: a blocking failure leaves the curated tables untouched. Every table's
+    # metrics are one aggregate row; their union is collected in a single Spark job.
     staging = state.paths.staging(state.run_id)
-    results: list[quality.CheckResult] = []
-    for name, table in state.staged.items():
-        staged_rows = spark.read.schema(struct_type(table)).parquet(f"{staging}/{name}")
-        results += quality.table_checks(table, staged_rows)
+    tables = list(state.staged.values())
+    metrics: list[DataFrame] = []
+    now_ts = state.now.replace(tzinfo=None)
+    for table in tables:
+        staged_rows = spark.read.schema(struct_type(table)).parquet(f"{staging}/{table.name}")
+        metrics.append(quality.table_metrics(table, staged_rows, now_ts))
     if PLAYS.name in state.staged:
         staged_plays = spark.read.schema(struct_type(PLAYS)).parquet(f"{staging}/{PLAYS.name}")
         if TRACKS.name in state.staged:
             known_tracks = spark.read.schema(struct_type(TRACKS)).parquet(f"{staging}/{TRACKS.name}")
         else:
             known_tracks = read_existing(state, TRACKS, None) or _empty(spark, struct_type(TRACKS))
-        results += quality.plays_checks(staged_plays, known_tracks, state.now.replace(tzinfo=None))
+        metrics.append(quality.reference_metrics(staged_plays, known_tracks))
+    results: list[quality.CheckResult] = []
+    if metrics:
+        with _timed("data quality"):
+            results = quality.check_results(tables, _union(metrics))
     results.append(quality.accounting_check(sources))
 
     checked_at = state.now.replace(tzinfo=None)

@@ -27,43 +27,56 @@ def _at_most(table: str, check: str, observed: float, threshold: float = 0.0, *,
     return CheckResult(table, check, float(observed), float(threshold), observed <= threshold, blocking)
 
 
-def table_checks(table: Table, rows: DataFrame) -> list[CheckResult]:
-    """Non-null keys and unique keys, in one aggregation over the staged rows."""
+_METRICS = ("n", "null_keys", "distinct_keys", "negative_ms", "future", "unknown_tracks")
+
+
+def _metrics(name: str, **aggs) -> list:
+    """One row of metrics (every name in ``_METRICS``, 0 where a check does not apply) labelled ``name``."""
+    return [F.lit(name).alias("table_name"), *[aggs.get(m, F.lit(0)).cast("bigint").alias(m) for m in _METRICS]]
+
+
+def table_metrics(table: Table, rows: DataFrame, now) -> DataFrame:
+    """Non-null keys, unique keys (and for plays: negative ms_played, future plays) as one aggregate row."""
     key_null = F.lit(False)
     for k in table.key:
         key_null = key_null | F.col(k).isNull()
-    aggs = [
-        F.count(F.lit(1)).alias("n"),
-        F.sum(key_null.cast("int")).alias("null_keys"),
-        F.count_distinct(F.struct(*table.key)).alias("distinct_keys"),
-    ]
+    aggs = {
+        "n": F.count(F.lit(1)),
+        "null_keys": F.coalesce(F.sum(key_null.cast("int")), F.lit(0)),
+        "distinct_keys": F.count_distinct(F.struct(*table.key)),
+    }
     if table is PLAYS:
-        aggs += [
-            F.sum((F.col("ms_played") < 0).cast("int")).alias("negative_ms"),
-            F.max("played_at").alias("latest"),
-        ]
-    got = rows.agg(*aggs).first()
-    n = got["n"] or 0
-    results = [
-        _at_most(table.name, "non_null_keys", got["null_keys"] or 0),
-        _at_most(
-            table.name, f"unique_{'_'.join(table.key) if len(table.key) == 1 else 'key'}", n - got["distinct_keys"]
-        ),
-    ]
-    if table is PLAYS:
-        results.append(_at_most(table.name, "ms_played_non_negative", got["negative_ms"] or 0))
-    return results
+        aggs["negative_ms"] = F.coalesce(F.sum((F.col("ms_played") < 0).cast("int")), F.lit(0))
+        aggs["future"] = F.coalesce(F.sum((F.col("played_at") > F.lit(now)).cast("int")), F.lit(0))
+    return rows.agg(*_metrics(table.name, **aggs))
 
 
-def plays_checks(plays: DataFrame, known_tracks: DataFrame, now) -> list[CheckResult]:
-    """No plays in the future; every API play's track id present in ``tracks``."""
-    future = plays.where(F.col("played_at") > F.lit(now)).count()
+def reference_metrics(plays: DataFrame, known_tracks: DataFrame) -> DataFrame:
+    """API plays whose track id is not in ``tracks``, as one aggregate row."""
     api_tracks = plays.where((F.col("source") == "api") & F.col("track_id").isNotNull()).select("track_id")
-    unknown = api_tracks.join(known_tracks.select("track_id"), "track_id", "left_anti").count()
-    return [
-        _at_most(PLAYS.name, "no_future_plays", future),
-        _at_most(PLAYS.name, "known_track_references", unknown),
-    ]
+    unknown = api_tracks.join(known_tracks.select("track_id"), "track_id", "left_anti")
+    return unknown.agg(*_metrics(f"{PLAYS.name}:references", unknown_tracks=F.count(F.lit(1))))
+
+
+def check_results(tables: list[Table], metrics: DataFrame) -> list[CheckResult]:
+    """Every check from the metric rows, collected in one Spark job (one small row per table)."""
+    got = {r["table_name"]: r for r in metrics.collect()}
+    results: list[CheckResult] = []
+    for table in tables:
+        row = got[table.name]
+        key_name = "_".join(table.key) if len(table.key) == 1 else "key"
+        results += [
+            _at_most(table.name, "non_null_keys", row["null_keys"]),
+            _at_most(table.name, f"unique_{key_name}", row["n"] - row["distinct_keys"]),
+        ]
+        if table is PLAYS:
+            results.append(_at_most(table.name, "ms_played_non_negative", row["negative_ms"]))
+    if PLAYS in tables:
+        results += [
+            _at_most(PLAYS.name, "no_future_plays", got[PLAYS.name]["future"]),
+            _at_most(PLAYS.name, "known_track_references", got[f"{PLAYS.name}:references"]["unknown_tracks"]),
+        ]
+    return results
 
 
 def accounting_check(sources: dict[str, dict]) -> CheckResult:
