@@ -263,3 +263,27 @@ def test_retrying_a_run_id_stores_no_catalogue_details_twice(tmp_path):
     assert objects, "the first run stored artist details"
     assert sorted(p.relative_to(lake) for p in lake.glob("raw/source=api/endpoint=artists/**/*.ndjson.gz")) == objects
     assert lookups == 0
+
+
+def test_a_poll_asks_who_the_listener_is_only_once(tmp_path):
+    # Given a first run that had to ask /v1/me whose refresh token it holds,
+    lake, secret = tmp_path / "lake", tmp_path / "secret.json"
+    with Emulator(seed=14, days=5) as emu:
+        write_secret(secret, emu)
+        env = emulator_env(emu, lake, secret, **ONLY_PLAYS)
+        first = run_handler(env, clock=lambda: emu.now)
+        emu.advance(hours=2)
+        emu.reset_request_log()
+        # when the next poll runs,
+        second = run_handler(env, clock=lambda: emu.now)
+        requests = emu.request_log()
+    # then it makes exactly one API request: the page of recently played plays.
+    assert first["sources"]["profile"]["requests"]["200"] == 1  # (plus the token request)
+    assert "profile" not in second["sources"]
+    assert {key: n for key, n in requests.items() if key[0].startswith("GET /v1/")} == {
+        ("GET /v1/me/player/recently-played", 200): 1
+    }
+    # and the listener stays the same pseudonym, without its refresh token stored anywhere.
+    assert second["listeners"][0]["listener_id"] == listener_id(emu.listeners[0].user_id)
+    for path in (lake / "_state").rglob("*.json"):
+        assert emu.listeners[0].refresh_token not in path.read_text() + str(path)

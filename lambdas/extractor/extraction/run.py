@@ -6,6 +6,7 @@ local ``extract`` command run exactly this code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -30,7 +31,7 @@ from extraction.errors import (
 from extraction.identity import listener_id as derive_listener_id
 from extraction.policy import Checkpoint, RequestGovernor
 from extraction.raw import iso_millis
-from extraction.state import StateConflict, StateStore, catalogue_key
+from extraction.state import StateConflict, StateStore, catalogue_key, profile_key
 from extraction.storage import LocalStorage, S3Storage, Storage, StorageError
 from extraction.units import RunContext, UnitResult
 
@@ -214,17 +215,12 @@ class _Run:
             entry = {"listener": label, "listener_id": None, "status": "running", "error": None}
             self.listeners.append(entry)
             try:
-                profile = UnitResult("profile", "me", None)
-                me = self.unit(
-                    profile, lambda api=api, profile=profile: api.call("GET /v1/me", lambda sp: sp.me(), profile.stats)
-                )
-                if not me or not me.get("id"):
-                    entry["status"], entry["error"] = "failed", profile.error or "profile without a user id"
+                user_id = self.user_id(api, listener.refresh_token, entry)
+                if user_id is None:
                     continue
-                lid = derive_listener_id(me["id"])
+                lid = derive_listener_id(user_id)
                 entry["listener_id"] = lid
-                profile.listener_id = lid
-                self.listener_units(api, lid, me["id"], enabled)
+                self.listener_units(api, lid, user_id, enabled)
                 entry["status"] = "done"
                 catalogue_api = catalogue_api or api
             except (AuthorizationExpired, CredentialsInvalid) as exc:
@@ -238,6 +234,24 @@ class _Run:
             except (AuthorizationExpired, CredentialsInvalid) as exc:
                 self.fatal = self.fatal or exc
         return RunOutcome(self.summary(), self.fatal)
+
+    def user_id(self, api: SpotifyApi, refresh_token: str, entry: dict) -> str | None:
+        """The Spotify user id behind a refresh token: asked of ``/v1/me`` once, then remembered in the lake,
+        so a poll costs no request beyond the data it fetches."""
+        doc = self.state.load(profile_key(refresh_token))
+        if doc.value.get("user_id"):
+            return doc.value["user_id"]
+        profile = UnitResult("profile", "me", None)
+        me = self.unit(
+            profile, lambda api=api, profile=profile: api.call("GET /v1/me", lambda sp: sp.me(), profile.stats)
+        )
+        if not me or not me.get("id"):
+            entry["status"], entry["error"] = "failed", profile.error or "profile without a user id"
+            return None
+        profile.listener_id = derive_listener_id(me["id"])
+        with contextlib.suppress(StateConflict):  # an overlapping run remembered it first: the same id
+            self.state.commit(doc, {"user_id": me["id"]})
+        return me["id"]
 
     def listener_units(self, api: SpotifyApi, lid: str, user_id: str, enabled: set[str]) -> None:
         ctx = self.ctx

@@ -7,6 +7,7 @@ overwrites only objects it had not yet committed and never an object a commit al
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -23,6 +24,15 @@ def cursor_key(listener_id: str, name: str) -> str:
 
 def catalogue_key(name: str) -> str:
     return f"_state/catalogue/{name}.json"
+
+
+def profile_key(refresh_token: str) -> str:
+    """Where the Spotify user id behind a refresh token is remembered.
+
+    Keyed by a one-way digest, never the token: a re-authorization (new token) looks the user up once more.
+    """
+    digest = hashlib.sha256(f"spotify-lake-profile:{refresh_token}".encode()).hexdigest()[:24]
+    return f"_state/profiles/{digest}.json"
 
 
 @dataclass
