@@ -8,6 +8,7 @@ WITH enriched AS (
         p.source,
         p.content_type,
         p.played_at,
+        p.play_month,
         -- The API has no ms_played: a listed API play ran to its end, so its length stands in.
         coalesce(p.ms_played, p.duration_ms, t.duration_ms) AS ms_listened,
         p.ms_played,
@@ -34,6 +35,8 @@ SELECT
     e.source,
     e.content_type,
     e.played_at,
+    -- The partition key (UTC month): filter on it too and Athena reads only those months.
+    e.play_month,
     date_add('millisecond', -coalesce(e.ms_listened, 0), e.played_at) AS started_at,
     e.played_at_local,
     CAST(e.played_at_local AS date) AS local_date,
