@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from lakefix import FIXTURES, LISTENER, envelope, put_api, put_export, standard_lake
+from lakefix import FIXTURES, LISTENER, envelope, fixture_lines, put_api, put_export, standard_lake
 
 from curation.job import CurationFailed
 from curation.schema import PLAYS, QUARANTINE, TRACKS
@@ -209,3 +209,31 @@ def test_generated_export_imports_and_curates_exactly(spark, tmp_path):
         0,
     )
     assert spark.read.parquet(str(lake / "curated" / "plays")).count() == export.plays
+
+
+def test_merge_across_a_month_boundary_keeps_one_row_in_the_export_month(spark, tmp_path):
+    # The API play ends 30 s after the export play, in the next month: one play, in the export's month,
+    # whichever arrives first. API first: its February partition must disappear when the export arrives.
+    lake = tmp_path / "lake"
+    item = json.loads(fixture_lines("recently_played.ndjson")[0])["item"]
+    uri = item["track"]["uri"]
+    put_api(lake, "recently_played", [envelope("recently_played", {**item, "played_at": "2024-02-01T00:00:20.000Z"})])
+    first = _curate(lake, "curate-api")
+    assert first["tables"]["plays"] == ["2024-02"]
+
+    record = {"ts": "2024-01-31T23:59:50Z", "ms_played": 181000, "spotify_track_uri": uri, "skipped": False}
+    put_export(lake, "extended", "Streaming_History_Audio_2024_1.json", json.dumps([record]).encode())
+    second = _curate(lake, "curate-export")
+    assert second["sources"]["export_extended"]["loaded"] == 1
+    assert second["tables"]["plays"] == ["2024-01"]
+    assert sorted(p.name for p in (lake / "curated" / "plays").iterdir()) == ["play_month=2024-01"]
+    rows = _rows(spark, lake, PLAYS, ["play_id"])
+    assert [(str(r.played_at), r.play_month, r.source, r.ms_played, r.album_id) for r in rows] == [
+        ("2024-01-31 23:59:50", "2024-01", "export_extended", 181000, item["track"]["album"]["id"])
+    ]
+
+    rebuilt = _curate(lake, "curate-rebuilt", full_refresh=True)
+    assert rebuilt["sources"]["api:recently_played"]["duplicates"] == 1
+    assert rebuilt["tables"]["plays"] == ["2024-01"]
+    assert _rows(spark, lake, PLAYS, ["play_id"]) == rows
+    assert sorted(p.name for p in (lake / "curated" / "plays").iterdir()) == ["play_month=2024-01"]
