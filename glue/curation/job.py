@@ -121,6 +121,12 @@ def _partition_values(df: DataFrame, column: str) -> set[str]:
     return {r[0] for r in df.select(column).distinct().collect() if r[0] is not None}
 
 
+def _has_partitions(state: RunState, table: Table) -> bool:
+    """Whether a merge may read curated partitions back: never on a full refresh (which replaces every
+    partition) nor on a first run. Otherwise the partitions a run touches are collected (a small job)."""
+    return not state.full_refresh and bool(state.fs.list_dirs(state.paths.table(table.name)))
+
+
 def read_existing(state: RunState, table: Table, partitions: set[str] | None) -> DataFrame | None:
     """Curated rows of ``table`` (only ``partitions`` when partitioned), or None when there are none."""
     if state.full_refresh:
@@ -199,7 +205,7 @@ def curate_keyed(state: RunState, table: Table, new_rows: DataFrame) -> None:
     valid = _split(state, new_rows).withColumn("_new", F.lit(True))
     columns = [f.name for f in struct_type(table).fields]
     partitions = None
-    if table.partition_keys and not state.full_refresh:  # a full refresh reads nothing back
+    if table.partition_keys and _has_partitions(state, table):
         partitions = _partition_values(valid, table.partition_keys[0].name)
     existing = read_existing(state, table, partitions)
     merged = valid.select(*columns, "_new", "extracted_at", "raw_object", "_record_index", "_source")
@@ -225,7 +231,7 @@ def curate_plays(state: RunState, candidates: DataFrame) -> DataFrame:
     # Not persisted: a projection of the persisted candidates, read by one materialisation in merge_plays.
     new = plays.prepare_new(valid)
     months: set[str] = set()
-    if not state.full_refresh:  # a full refresh reads nothing back and replaces every partition
+    if _has_partitions(state, PLAYS):
         reach = int(MERGE_REACH.total_seconds())
         months = _partition_values(
             new.select(

@@ -169,10 +169,19 @@ def merge_plays(candidates: DataFrame) -> DataFrame:
         exp, api, ["listener_id", "track_uri"], -API_EXPORT_TOLERANCE_S, API_EXPORT_TOLERANCE_S
     )  # l = export, r = api
     api_fields = api.select(F.col("_rid").alias("r_rid"), *[F.col(c).alias(f"_api_{c}") for c in _API_FIELDS])
-    enrich = ae.join(api_fields, "r_rid").withColumnRenamed("l_rid", "_rid").drop("r_rid")
-    rows = rows.join(enrich, "_rid", "left").join(
-        ae.select(F.col("r_rid").alias("_rid"), F.lit(True).alias("_merged_api")), "_rid", "left"
+    enrich = ae.join(api_fields, "r_rid").select(
+        F.col("l_rid").alias("_rid"),
+        *[f"_api_{c}" for c in _API_FIELDS],
+        F.lit(None).cast("boolean").alias("_merged_api"),
     )
+    absorbed = ae.select(
+        F.col("r_rid").alias("_rid"),
+        *[F.lit(None).cast(api.schema[c].dataType).alias(f"_api_{c}") for c in _API_FIELDS],
+        F.lit(True).alias("_merged_api"),
+    )
+    # One join of every row with both kinds of mark (a row is an export or an API row, never both, and
+    # pairs are mutually nearest, so each _rid is marked at most once): one shuffle of all rows, not two.
+    rows = rows.join(enrich.unionByName(absorbed), "_rid", "left")
     for c in _API_FIELDS:
         # The API's ids win; names and context fill gaps only.
         first, second = (f"_api_{c}", c) if c.endswith("_id") or c == "duration_ms" else (c, f"_api_{c}")
@@ -187,10 +196,13 @@ def merge_plays(candidates: DataFrame) -> DataFrame:
     lo, hi = ACCOUNT_WINDOW_S
     co = nearest_pairs(account, other, ["listener_id", "_name_key"], lo, hi)  # l = account, r = other
     account_ms = account.select(F.col("_rid").alias("l_rid"), F.col("ms_played").alias("_acct_ms"))
-    fill = co.join(account_ms, "l_rid").withColumnRenamed("r_rid", "_rid").drop("l_rid")
-    rows = rows.join(fill, "_rid", "left").join(
-        co.select(F.col("l_rid").alias("_rid"), F.lit(True).alias("_merged_account")), "_rid", "left"
+    fill = co.join(account_ms, "l_rid").select(
+        F.col("r_rid").alias("_rid"), "_acct_ms", F.lit(None).cast("boolean").alias("_merged_account")
     )
+    absorbed = co.select(
+        F.col("l_rid").alias("_rid"), F.lit(None).cast("bigint").alias("_acct_ms"), F.lit(True).alias("_merged_account")
+    )
+    rows = rows.join(fill.unionByName(absorbed), "_rid", "left")
     rows = (
         rows.withColumn("ms_played", F.coalesce("ms_played", "_acct_ms"))
         .withColumn("_fate", F.when(F.col("_merged_account"), "duplicate").otherwise(F.col("_fate")))
