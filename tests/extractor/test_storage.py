@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from extraction.state import KnownIds, StateConflict, StateStore
-from extraction.storage import LocalStorage, PreconditionFailed, S3Storage
+from extraction.storage import LocalStorage, PreconditionFailed, RetryingStorage, S3Storage, StorageError
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -68,3 +68,35 @@ def test_known_ids_merge_on_conflict_and_count_for_every_run(storage):
     # A retried extract-1 continues after its committed objects, so what it already stored stays known.
     assert fresh.doc.resume_seq("extract-1") == 0  # the last commit was extract-2's
     assert fresh.is_known("b")
+
+
+class _FailingFirst:
+    """A store that refuses the first ``failures`` writes, then accepts."""
+
+    def __init__(self, inner, failures):
+        self.inner, self.failures, self.calls = inner, failures, 0
+
+    def put(self, key, body, **conditions):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise StorageError("SlowDown")
+        return self.inner.put(key, body, **conditions)
+
+
+def test_retrying_storage_rides_out_refused_writes_but_not_lost_races(tmp_path):
+
+    slept = []
+    # Two refusals, then the write lands, after backing off 0.5 s and 1 s.
+    flaky = _FailingFirst(LocalStorage(tmp_path), failures=2)
+    RetryingStorage(flaky, sleep=slept.append).put("raw/a.json", b"1")
+    assert (tmp_path / "raw/a.json").read_bytes() == b"1"
+    assert slept == [0.5, 1.0]
+    # Three refusals exhaust the attempts: the error reaches the unit, which fails without advancing a cursor.
+    with pytest.raises(StorageError):
+        RetryingStorage(_FailingFirst(LocalStorage(tmp_path), failures=3), sleep=slept.append).put("raw/b.json", b"2")
+    # A lost conditional write is an answer, not a fault: no retry.
+    store = RetryingStorage(LocalStorage(tmp_path), sleep=slept.append)
+    slept.clear()
+    with pytest.raises(PreconditionFailed):
+        store.put("raw/a.json", b"3", if_none_match=True)
+    assert slept == []

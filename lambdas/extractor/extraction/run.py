@@ -6,7 +6,6 @@ local ``extract`` command run exactly this code.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import random
@@ -32,7 +31,7 @@ from extraction.identity import listener_id as derive_listener_id
 from extraction.policy import Checkpoint, RequestGovernor
 from extraction.raw import iso_millis
 from extraction.state import StateConflict, StateStore, catalogue_key, profile_key
-from extraction.storage import LocalStorage, S3Storage, Storage, StorageError
+from extraction.storage import LocalStorage, RetryingStorage, S3Storage, Storage, StorageError
 from extraction.units import RunContext, UnitResult
 
 RUN_ID_PREFIX = "extract-"
@@ -111,7 +110,8 @@ class _Run:
         self.cfg = rt.config
         self.log = log
         started = rt.clock()
-        self.state = StateStore(rt.storage)
+        self.storage = RetryingStorage(rt.storage, sleep=rt.sleep)
+        self.state = StateStore(self.storage)
         self.mode_doc = self.state.load(catalogue_key("api_mode"))
         remembered = self.mode_doc.value.get("batch_lookups")
         if self.cfg.mode_hint == "development":
@@ -126,7 +126,7 @@ class _Run:
             run_id=_run_id(event, started),
             started_at=started,
             mode=mode,
-            storage=rt.storage,
+            storage=self.storage,
             state=self.state,
             clock=rt.clock,
         )
@@ -249,8 +249,12 @@ class _Run:
             entry["status"], entry["error"] = "failed", profile.error or "profile without a user id"
             return None
         profile.listener_id = derive_listener_id(me["id"])
-        with contextlib.suppress(StateConflict):  # an overlapping run remembered it first: the same id
+        # Only a saving: if an overlapping run remembered it first (the same id) or the write fails, the
+        # next run asks /v1/me once more; the extraction itself must not fail for it.
+        try:
             self.state.commit(doc, {"user_id": me["id"]})
+        except (StateConflict, StorageError) as exc:
+            self.log.warning("user id not remembered", extra={"reason": type(exc).__name__})
         return me["id"]
 
     def listener_units(self, api: SpotifyApi, lid: str, user_id: str, enabled: set[str]) -> None:

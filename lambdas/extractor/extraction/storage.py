@@ -192,3 +192,37 @@ class LocalStorage:
             if fcntl is not None:
                 fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             self._handle.close()
+
+
+class RetryingStorage:
+    """Retries a write the store refused (``StorageError``) a few times with a short backoff.
+
+    boto3 already retries S3's own throttling; this covers what is left after it (and local disks), because a
+    poll whose raw write fails for good may lose plays once Spotify's 50-play window moves on. A lost
+    conditional write (``PreconditionFailed``) is an answer, not a fault, and is never retried.
+    """
+
+    def __init__(self, inner: Storage, *, sleep, attempts: int = 3, backoff_seconds: float = 0.5):
+        self.inner = inner
+        self._sleep = sleep
+        self._attempts = attempts
+        self._backoff = backoff_seconds
+
+    def put(self, key: str, body: bytes, *, if_match: str | None = None, if_none_match: bool = False) -> str:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return self.inner.put(key, body, if_match=if_match, if_none_match=if_none_match)
+            except StorageError:
+                if attempt == self._attempts:
+                    raise
+                self._sleep(self._backoff * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    def get(self, key: str) -> StoredObject | None:
+        return self.inner.get(key)
+
+    def list(self, prefix: str) -> list[str]:
+        return self.inner.list(prefix)
+
+    def describe(self) -> str:
+        return self.inner.describe()
