@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -49,10 +50,13 @@ logger.utils.level = error
 
 
 def _quiet_java_options() -> str:
-    """JVM option pointing log4j2 at :data:`LOG4J2_QUIET` (written once per process to a temp file)."""
-    path = Path(tempfile.gettempdir()) / f"spotify-lake-log4j2-{os.getpid()}.properties"
+    """JVM option pointing log4j2 at :data:`LOG4J2_QUIET` (one temp file per content, reused by every run)."""
+    digest = hashlib.sha256(LOG4J2_QUIET.encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"spotify-lake-log4j2-{digest}.properties"
     if not path.exists():
-        path.write_text(LOG4J2_QUIET)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(LOG4J2_QUIET)
+        tmp.replace(path)
     return f"-Dlog4j2.configurationFile={path.as_uri()}"
 
 
