@@ -46,6 +46,8 @@ logger.nativecode.name = org.apache.hadoop.util.NativeCodeLoader
 logger.nativecode.level = error
 logger.utils.name = org.apache.spark.util.Utils
 logger.utils.level = error
+logger.planstring.name = org.apache.spark.sql.catalyst.util.SparkStringUtils
+logger.planstring.level = error
 """
 
 
