@@ -8,10 +8,12 @@ any point leaves the manifest behind, so the next run re-reads those raw objects
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import secrets
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -77,6 +79,8 @@ class RunState:
     persisted: list[DataFrame] = field(default_factory=list)
     #: Tables without new input: left alone, except that a full refresh empties them.
     cleared: set[str] = field(default_factory=set)
+    #: API objects that cannot be read (damaged gzip, empty): key -> reason; each is one quarantined record.
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     @property
     def now_col(self):
@@ -97,6 +101,27 @@ def read_api_lines(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
     )
     by_object = Window.partitionBy("raw_object").orderBy("_mono")
     return lines.withColumn("_record_index", (F.row_number().over(by_object) - 1).cast("bigint")).drop("_mono")
+
+
+def gzip_problem(content: bytes | bytearray) -> str | None:
+    """Why an API object's bytes are not readable gzip NDJSON, or None when they are.
+
+    Runs on the executors, once per object (not per record): Spark's text reader aborts the whole job on a
+    truncated or non-gzip ``.gz`` file, and an empty one would vanish without a trace.
+    """
+    try:
+        gzip.decompress(bytes(content))
+    except (OSError, EOFError, zlib.error) as exc:
+        return f"unreadable gzip: {type(exc).__name__}"
+    return None
+
+
+def unreadable_api_objects(spark: SparkSession, objects: list[RawObject]) -> dict[str, str]:
+    """Keys of the API objects that cannot be read, with the reason (a small collect: keys, not data)."""
+    files = spark.read.format("binaryFile").load([spark_path(o.path) for o in objects])
+    keyed = files.select(F.regexp_extract("path", r"(raw/source=.*)$", 1).alias("key"), "content")
+    problems = keyed.rdd.map(lambda row: (row.key, gzip_problem(row.content))).filter(lambda kv: kv[1] is not None)
+    return dict(problems.collect())
 
 
 def read_whole_files(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
@@ -423,8 +448,15 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
 
     # One read of each kind of input; the parsed frames are reused by every table and by the accounting.
     reads: list[DataFrame] = []
-    if groups["api"]:
-        envelopes = _persist(state, api.parse_envelopes(read_api_lines(spark, groups["api"])))
+    # Damaged API objects become one quarantined record each (in _quarantine_objects); the rest are read.
+    # Spark's file readers skip zero-length files: those are found from the listing.
+    state.unreadable = {o.key: "empty object" for o in groups["api"] if o.length == 0}
+    non_empty_api = [o for o in groups["api"] if o.length > 0]
+    if non_empty_api:
+        state.unreadable |= unreadable_api_objects(spark, non_empty_api)
+    readable_api = [o for o in groups["api"] if o.key not in state.unreadable]
+    if readable_api:
+        envelopes = _persist(state, api.parse_envelopes(read_api_lines(spark, readable_api)))
     else:
         envelopes = _persist(state, api.parse_envelopes(_empty_lines(spark)))
     reads.append(envelopes.select("_source"))
@@ -576,6 +608,18 @@ def _quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], rea
         if o.length == 0
     ]
     data += [(o.key, -1, None, "unknown raw object", None, "unknown") for o in groups["unknown"]]
+    data += [
+        (
+            o.key,
+            -1,
+            _listener_of(o.key),
+            state.unreadable[o.key],
+            None,
+            "api:" + o.key.split("/")[2].removeprefix("endpoint="),
+        )
+        for o in groups["api"]
+        if o.key in state.unreadable
+    ]
     if data:
         rows = spark.createDataFrame(
             data,
@@ -584,6 +628,10 @@ def _quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], rea
         )
         reads.append(rows.select("_source"))
         _split(state, rows)
+
+
+def _listener_of(key: str) -> str | None:
+    return key.split("/listener=")[1].split("/")[0] if "/listener=" in key else None
 
 
 def _export_kind(key: str) -> str:

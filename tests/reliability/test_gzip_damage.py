@@ -1,0 +1,65 @@
+"""Curation must quarantine a damaged API object instead of crashing (issue 4: "Truncated files ... the job
+never crashes"; "A whole unreadable file is quarantined as one record with its path")."""
+
+import gzip
+import json
+
+import pytest
+
+from spotify_lake.reliability import lakecheck, scenarios
+
+GOOD = {
+    "listener_id": "f0f0f0f0f0f0f0f0",
+    "endpoint": "recently_played",
+    "request": {"path": "/v1/me/player/recently-played", "params": {"limit": 50}},
+    "position": 0,
+    "extracted_at": "2026-10-02T10:00:00.000Z",
+    "run_id": "extract-20261002T100000Z-aaaaaa",
+    "mode": "development",
+    "item": {
+        "played_at": "2025-03-01T10:00:00.000Z",
+        "context": None,
+        "track": {
+            "id": "0000000000000000000001",
+            "uri": "spotify:track:0000000000000000000001",
+            "name": "a",
+            "type": "track",
+            "duration_ms": 1000,
+            "artists": [],
+            "album": None,
+        },
+    },
+}
+
+
+def _key(run):
+    return (
+        f"raw/source=api/endpoint=recently_played/listener=f0f0f0f0f0f0f0f0/extract_date=2026-10-02/"
+        f"run={run}/page-00000.ndjson.gz"
+    )
+
+
+DAMAGES = {
+    "truncated_gzip": lambda b: b[: len(b) // 2],
+    "not_gzip": lambda b: gzip.decompress(b),
+    "empty_file": lambda b: b"",
+    "garbage": lambda b: bytes(range(256)) * 4,
+}
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_gzip_object_is_quarantined_not_fatal(tmp_path, curator, damage):
+    good = gzip.compress((json.dumps(GOOD) + "\n").encode(), mtime=0)
+    for run, data in (
+        ("extract-20261002T100000Z-good00", good),
+        ("extract-20261002T100000Z-bad000", DAMAGES[damage](good)),
+    ):
+        path = tmp_path / _key(run)
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+    summary = curator(tmp_path)
+    assert summary["status"] == "succeeded"
+    assert not scenarios.accounting_problems(summary)
+    assert sum(f["quarantined_total"] for f in summary["sources"].values()) >= 1
+    assert len(lakecheck.table_rows(tmp_path, "plays", ["play_id"])) == 1
