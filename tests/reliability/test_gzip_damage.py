@@ -48,18 +48,22 @@ DAMAGES = {
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("damage", sorted(DAMAGES))
-def test_a_damaged_gzip_object_is_quarantined_not_fatal(tmp_path, curator, damage):
+def test_damaged_gzip_objects_are_quarantined_not_fatal(tmp_path, curator):
+    # Given one good API object and one object with each kind of damage, in one lake (one curation run),
     good = gzip.compress((json.dumps(GOOD) + "\n").encode(), mtime=0)
-    for run, data in (
-        ("extract-20261002T100000Z-good00", good),
-        ("extract-20261002T100000Z-bad000", DAMAGES[damage](good)),
-    ):
+    objects = {"extract-20261002T100000Z-good00": good}
+    objects |= {
+        f"extract-20261002T100000Z-{name.replace('_', '')[:6]}": damage(good) for name, damage in DAMAGES.items()
+    }
+    for run, data in objects.items():
         path = tmp_path / _key(run)
         path.parent.mkdir(parents=True)
         path.write_bytes(data)
+    # when curation runs,
     summary = curator(tmp_path)
+    # then it succeeds, every damaged object is one quarantined record with its reason, and the good play loads.
     assert summary["status"] == "succeeded"
     assert not scenarios.accounting_problems(summary)
-    assert sum(f["quarantined_total"] for f in summary["sources"].values()) >= 1
+    reasons = summary["sources"]["api:recently_played"]["quarantined"]
+    assert reasons == {"empty object": 1, "unreadable gzip: BadGzipFile": 2, "unreadable gzip: EOFError": 1}
     assert len(lakecheck.table_rows(tmp_path, "plays", ["play_id"])) == 1
