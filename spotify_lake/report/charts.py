@@ -433,24 +433,23 @@ def skip_stats_by_month(rows: list[Row]) -> Figure:
     ax.bar(x, [skips.get(m, 0) / known[m] for m in months], color=PALETTE[4], alpha=0.8, width=0.8, label="skip rate")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylabel("skip rate")
-    right = ax.twinx()
-    right.plot(
-        x,
-        [seconds[m] / skips[m] if skips.get(m) else None for m in months],
-        color=INK,
-        linewidth=2,
-        marker="o",
-        markersize=3,
-        label="seconds before a skip",
+    _line_on_right_axis(
+        ax, x, [seconds[m] / skips[m] if skips.get(m) else None for m in months], "seconds before a skip", months
     )
-    right.set_ylabel("seconds before a skip")
+    return fig
+
+
+def _line_on_right_axis(ax, x, values: list, label: str, months: list[date]) -> None:
+    """A line on a second y-axis at the right, month labels below, one legend for both axes."""
+    right = ax.twinx()
+    right.plot(x, values, color=INK, linewidth=2, marker="o", markersize=3, label=label)
+    right.set_ylabel(label)
     right.set_ylim(bottom=0)
     right.grid(visible=False)
     right.spines["right"].set_visible(True)
     _month_axis(ax, months)
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper left", ncols=2)
-    return fig
 
 
 def plays_by_country_platform(rows: list[Row]) -> Figure:
@@ -479,23 +478,7 @@ def monthly_active_listeners(rows: list[Row]) -> Figure:
     ax.bar(x, [r["active_listeners"] for r in rows], color=GREEN, width=0.8, label="active listeners")
     ax.set_ylabel("active listeners")
     ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
-    right = ax.twinx()
-    right.plot(
-        x,
-        [r["streams_per_listener"] for r in rows],
-        color=INK,
-        linewidth=2,
-        marker="o",
-        markersize=3,
-        label="streams per listener",
-    )
-    right.set_ylabel("streams per listener")
-    right.set_ylim(bottom=0)
-    right.grid(visible=False)
-    right.spines["right"].set_visible(True)
-    _month_axis(ax, months)
-    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="upper left", ncols=2)
+    _line_on_right_axis(ax, x, [r["streams_per_listener"] for r in rows], "streams per listener", months)
     return fig
 
 
