@@ -20,7 +20,9 @@ emulator's recently-played lists at ``now``. So of the 50 plays the API can stil
 ``plays=N`` asks for exactly N rows' worth of plays (before duplicates). When one listener's history
 over the window holds fewer, extra *lanes* are generated: independent streams of the same listener's
 taste, merged by time. Lane 0 is always the real simulated listener the emulator serves; the other lanes
-exist only to reach benchmark volumes and have no real-life counterpart.
+exist only to reach benchmark volumes and have no real-life counterpart. Two lanes now and then end the
+same track in the same second: one play by the export's own key (end second + URI), so the summary's
+``plays`` counts distinct identities (1,999,998 of 2,000,000 plays at seed 7) and the rest are duplicates.
 """
 
 from __future__ import annotations
@@ -61,12 +63,25 @@ class ExportSummary:
     format: str
     files: int  # JSON files of streaming history in the zip
     rows: int  # rows written, duplicates included
-    plays: int  # distinct plays
-    duplicates: int  # rows repeated across files
+    plays: int  # distinct plays, by curation's identity (end second + URI, or names without a URI)
+    duplicates: int  # rows - plays: rows repeated across files, and plays of one identity in one second
     bytes: int  # size of the zip
     first_ts: str | None
     last_ts: str | None
     lanes: int
+
+
+def play_identity(row: dict) -> str:
+    """What identifies a play within its end second, as curation keys it (``curation.plays.identity_key``):
+    the track or episode URI, or without one the lower-cased ``title|by`` names."""
+    uri = row.get("spotify_track_uri") or row.get("spotify_episode_uri")
+    if uri:
+        return uri
+    title = row.get("master_metadata_track_name") or row.get("episode_name") or row.get("trackName")
+    title = title or row.get("episodeName")
+    by = row.get("master_metadata_album_artist_name") or row.get("episode_show_name") or row.get("artistName")
+    by = by or row.get("podcastName") or ""
+    return f"name:{title.strip().lower()}|{by.strip().lower()}" if title else "name:"
 
 
 def export_cutoff_ms(world: World, listener_index: int) -> int:
@@ -263,6 +278,8 @@ def write_export(
     out.parent.mkdir(parents=True, exist_ok=True)
     total_rows = distinct = duplicates = 0
     first_ts = last_ts = None
+    # The stream is in end-time order, so identities can only repeat within one end second (or minute).
+    second, identities = None, set()
 
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         writer = _ZipWriter(archive, bom=fmt == "account")
@@ -303,7 +320,16 @@ def write_export(
             row = rows.row(play)
             ts = row.get("ts") or row["endTime"]
             chunks[kind].append(row)
-            distinct += 1
+            if ts != second:
+                second, identities = ts, set()
+            identity = play_identity(row)
+            if identity in identities:
+                # Two lanes (devices) ending the same content in the same second: one play to everyone
+                # who keys plays like Spotify's exports do, so it is counted as a duplicate row.
+                duplicates += 1
+            else:
+                identities.add(identity)
+                distinct += 1
             edges[kind] = (edges[kind][0], ts) if edges[kind] else (ts, ts)
             first_ts = first_ts or ts
             last_ts = ts

@@ -249,8 +249,10 @@ def curate_keyed(state: RunState, table: Table, new_rows: DataFrame) -> None:
     stage(state, table, labelled.where(F.col("_fate") == "kept"), partitions)
 
 
-def curate_plays(state: RunState, candidates: DataFrame) -> DataFrame:
-    """Plays: dedup and merge new candidates with the curated plays they may touch; returns what was staged."""
+def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str] = plays.FAMILIES) -> DataFrame:
+    """Plays: dedup and merge new candidates with the curated plays they may touch; returns what was staged.
+
+    ``families`` are the play families the new candidates may hold (see :func:`plays.merge_plays`)."""
     acct = F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source"))
     valid = _split(state, candidates.withColumn("_source", acct))
     # Not persisted: a projection of the persisted candidates, read by one materialisation in merge_plays.
@@ -270,8 +272,11 @@ def curate_plays(state: RunState, candidates: DataFrame) -> DataFrame:
             "m",
         )
     existing = read_existing(state, PLAYS, months)
-    rows = new if existing is None else new.unionByName(plays.prepare_existing(existing))
-    merged = _persist(state, plays.merge_plays(rows))
+    if existing is None:
+        rows = new
+    else:  # curated rows may be of any family
+        rows, families = new.unionByName(plays.prepare_existing(existing)), plays.FAMILIES
+    merged = _persist(state, plays.merge_plays(rows, families))
     state.outcomes.append(
         merged.where("_new").select(
             F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source")).alias("_source"),
@@ -487,7 +492,7 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
         candidates = api.recently_played_plays(envelopes, now)
         if export_candidates is not None:
             candidates = candidates.unionByName(export_candidates)
-        curate_plays(state, candidates)
+        curate_plays(state, candidates, _play_families(present, groups["export"]))
     else:
         state.cleared.add(PLAYS.name)
 
@@ -628,6 +633,14 @@ def _quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], rea
         )
         reads.append(rows.select("_source"))
         _split(state, rows)
+
+
+def _play_families(api_endpoints: set[str], export_objects: list[RawObject]) -> frozenset[str]:
+    """The play families this run's raw objects can yield (an over-estimate is safe, merely slower)."""
+    families = {"api"} if "recently_played" in api_endpoints else set()
+    for o in export_objects:
+        families.add(plays.family_of_source("export_" + _export_kind(o.key)))
+    return frozenset(families)
 
 
 def _listener_of(key: str) -> str | None:

@@ -31,6 +31,11 @@ def family(source: Column) -> Column:
     return F.when(source == "api", "api").when(source == "export_account", "account").otherwise("export")
 
 
+def family_of_source(source: str) -> str:
+    """:func:`family` for a source name known on the driver."""
+    return "api" if source == "api" else "account" if source == "export_account" else "export"
+
+
 def _norm(column: Column) -> Column:
     return F.lower(F.trim(column))
 
@@ -135,7 +140,11 @@ def prepare_new(candidates: DataFrame) -> DataFrame:
     )
 
 
-def merge_plays(candidates: DataFrame) -> DataFrame:
+#: Every family a candidate can belong to (see :func:`family`).
+FAMILIES = frozenset({"api", "export", "account"})
+
+
+def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> DataFrame:
     """Label every candidate ``kept`` or ``duplicate`` and enrich the kept rows from their merged partners.
 
     1. Within a family (api / export / account), rows with the same play_id are one play: the richer
@@ -144,25 +153,44 @@ def merge_plays(candidates: DataFrame) -> DataFrame:
        stays (its ms_played, reasons, skipped, timestamp and play_id) and takes the API's ids and context.
     3. Account-data play + any other play with the same names in the account window: the other row stays
        and takes the account's ms_played if it had none.
+
+    ``families`` are the families the candidates may contain (known from the raw objects read and whether
+    curated rows were read back). A step whose two sides cannot both be present is skipped: it could pair
+    nothing, and each step scans every row several times (a first import of an export is export-only).
     """
+    rows = _label_within_family(candidates)
+    if {"api", "export"} <= families:
+        rows = _merge_api_into_export(rows)
+    if "account" in families and families - {"account"}:
+        rows = _merge_account(rows)
+    return (
+        rows.withColumn("is_stream", is_stream())
+        .withColumn("play_month", play_month())
+        .drop("_t", "_name_key", "_rid", "_family")
+    )
+
+
+def _label_within_family(candidates: DataFrame) -> DataFrame:
+    """Step 1, plus the helper columns of steps 2 and 3 (``_family``, ``_rid``, ``_t``, ``_name_key``)."""
     pref = F.coalesce(*[F.when(F.col("source") == s, F.lit(p)) for s, p in SOURCE_PREFERENCE.items()], F.lit(9))
-    fam = family(F.col("source"))
     order = Window.partitionBy("play_id", "_family").orderBy(
         pref, F.col("_new").asc(), F.col("raw_object").asc_nulls_last(), F.col("_record_index").asc_nulls_last()
     )
-    rows = (
-        candidates.withColumn("_family", fam)
+    return (
+        candidates.withColumn("_family", family(F.col("source")))
         .withColumn("_rid", _row_id())
         .withColumn("_t", F.col("played_at").cast("double"))
         .withColumn("_name_key", name_key())
         .withColumn("_fate", F.when(F.row_number().over(order) == 1, "kept").otherwise("duplicate"))
     )
-    # Each step reads the labelled rows several times (kept rows, both sides of a join, the result):
+
+
+def _merge_api_into_export(rows: DataFrame) -> DataFrame:
+    """Step 2: API <-> export by track URI."""
+    # The step reads the labelled rows several times (kept rows, both sides of a join, the result):
     # materialise them once instead of recomputing the whole lineage per branch.
     rows = rows.localCheckpoint()
     kept = rows.where(F.col("_fate") == "kept")
-
-    # 2. API <-> export by track URI.
     api = kept.where((F.col("_family") == "api") & F.col("track_uri").isNotNull())
     exp = kept.where((F.col("_family") == "export") & F.col("track_uri").isNotNull())
     ae = nearest_pairs(
@@ -186,9 +214,13 @@ def merge_plays(candidates: DataFrame) -> DataFrame:
         # The API's ids win; names and context fill gaps only.
         first, second = (f"_api_{c}", c) if c.endswith("_id") or c == "duration_ms" else (c, f"_api_{c}")
         rows = rows.withColumn(c, F.coalesce(F.col(first), F.col(second))).drop(f"_api_{c}")
-    rows = rows.withColumn("_fate", F.when(F.col("_merged_api"), "duplicate").otherwise(F.col("_fate")))
+    return rows.withColumn("_fate", F.when(F.col("_merged_api"), "duplicate").otherwise(F.col("_fate"))).drop(
+        "_merged_api"
+    )
 
-    # 3. Account <-> anything else by names.
+
+def _merge_account(rows: DataFrame) -> DataFrame:
+    """Step 3: account <-> anything else by names."""
     rows = rows.localCheckpoint()
     kept = rows.where(F.col("_fate") == "kept")
     account = kept.where((F.col("_family") == "account") & F.col("_name_key").isNotNull())
@@ -203,13 +235,11 @@ def merge_plays(candidates: DataFrame) -> DataFrame:
         F.col("l_rid").alias("_rid"), F.lit(None).cast("bigint").alias("_acct_ms"), F.lit(True).alias("_merged_account")
     )
     rows = rows.join(fill.unionByName(absorbed), "_rid", "left")
-    rows = (
+    return (
         rows.withColumn("ms_played", F.coalesce("ms_played", "_acct_ms"))
         .withColumn("_fate", F.when(F.col("_merged_account"), "duplicate").otherwise(F.col("_fate")))
-        .withColumn("is_stream", is_stream())
-        .withColumn("play_month", play_month())
+        .drop("_acct_ms", "_merged_account")
     )
-    return rows.drop("_acct_ms", "_merged_account", "_merged_api", "_t", "_name_key", "_rid", "_family")
 
 
 def kept_plays(merged: DataFrame) -> DataFrame:

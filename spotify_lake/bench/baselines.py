@@ -110,14 +110,18 @@ def run_spark_inferred(input_dir: Path, output_dir: Path) -> int:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
+    from curation.session import BYTES_PER_SHUFFLE_PARTITION
+
+    input_bytes = sum(p.stat().st_size for p in input_files(input_dir))
+    cores = os.cpu_count() or 1
     spark = (
         SparkSession.builder.master(os.environ.get("BENCH_SPARK_MASTER", "local[*]"))
         .appName("bench-spark-inferred")
-        # The same session settings as the project's local curate run (Spark's default 1 GB driver heap,
-        # 8 shuffle partitions), so the difference measured is the schema inference and the missing
-        # typed parse, not tuning.
+        # The resources of the project's local curate run (2 GiB driver heap, one shuffle partition per
+        # 128 MiB of input and at least one per core), so the difference measured is the job, not tuning.
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.shuffle.partitions", str(max(cores, -(-input_bytes // BYTES_PER_SHUFFLE_PARTITION))))
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )

@@ -50,9 +50,13 @@ def _count_records(json_dir: Path) -> tuple[int, int, int]:
     """(files, records, bytes) of the JSON-array files: one streaming pass, no full parse into memory."""
     files = sorted(json_dir.rglob("*.json"))
     records = 0
+    marker = b'"ts"'
     for path in files:
         with open(path, "rb") as fh:
-            records += sum(chunk.count(b'"ts"') for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""))
+            tail = b""  # the end of the previous chunk, so a marker split across two chunks is counted once
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                records += (tail + chunk).count(marker)
+                tail = chunk[-(len(marker) - 1) :]
     return len(files), records, sum(p.stat().st_size for p in files)
 
 

@@ -71,6 +71,8 @@ def transform_lines(results: dict[str, Any]) -> list[str]:
         f"- pandas / project time: **{_n(r['pandas_over_project'], 2)}x** (target ≥ 1.5x)",
         f"- Spark inferred / project time: {_n(r['spark_inferred_over_project'], 2)}x",
         f"- all engines wrote the same number of rows: **{_n(t['rows_agree'])}** {t['rows_out_by_engine']}",
+        f"- and it is the generator's count of distinct plays ({_n(t.get('expected_rows'))}): "
+        f"**{_n(t.get('rows_match_generator'))}**",
         "",
     ]
     return lines

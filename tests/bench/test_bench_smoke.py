@@ -60,6 +60,8 @@ def test_every_engine_wrote_the_same_plays(tiny_results):
     assert t["input_records"] > t["rows"]
     assert set(counts.values()) == {20_000}, counts
     assert t["rows_agree"] is True
+    assert t["expected_rows"] == 20_000
+    assert t["rows_match_generator"] is True
     for engine in t["engines"].values():
         assert engine["files_out"] >= 1
         assert engine["bytes_out"] > 0

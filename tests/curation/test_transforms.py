@@ -234,6 +234,72 @@ def test_merge_rules(spark):
     assert len({r.play_id for r in kept.values()}) == 5
 
 
+def test_merge_steps_skipped_for_absent_families_change_nothing(spark):
+    """An export-only run skips the API and account steps: same fates and rows as the full merge."""
+    uri = "spotify:track:T1"
+    base = {"listener_id": "L", "track_uri": uri, "track_name": "Song", "artist_name": "Band", "ms_played": 200000}
+    rows = [
+        {
+            **base,
+            "played_at": _t("2024-01-05 14:23:50"),
+            "source": "export_extended",
+            "raw_object": "e",
+            "_record_index": 0,
+        },
+        {
+            **base,
+            "played_at": _t("2024-01-05 14:23:50"),
+            "source": "export_legacy",
+            "raw_object": "l",
+            "_record_index": 0,
+        },
+        {
+            **base,
+            "played_at": _t("2024-01-05 14:23:50"),
+            "source": "export_extended",
+            "raw_object": "e",
+            "_record_index": 1,
+        },
+        {
+            **base,
+            "played_at": _t("2024-01-05 14:24:20"),
+            "source": "export_extended",
+            "raw_object": "e",
+            "_record_index": 2,
+        },
+    ]
+    candidates = _candidate(spark, rows)
+
+    def outcome(families=plays.FAMILIES):
+        merged = plays.merge_plays(candidates, families)
+        return sorted(merged.collect(), key=lambda r: (r.raw_object, r._record_index)), sorted(merged.columns)
+
+    skipped, full = outcome(frozenset({"export"})), outcome()
+    assert skipped == full
+    assert [(r.raw_object, r._record_index, r._fate) for r in skipped[0]] == [
+        ("e", 0, "kept"),
+        ("e", 1, "duplicate"),
+        ("e", 2, "kept"),
+        ("l", 0, "duplicate"),
+    ]
+
+
+def test_play_families_of_a_run_come_from_its_raw_objects():
+    from curation.job import _play_families
+    from curation.lake import RawObject
+
+    def export(kind: str) -> RawObject:
+        return RawObject("unused", KEY.format(kind=kind, name="f.json"), 1)
+
+    assert _play_families(set(), [export("extended")]) == {"export"}
+    assert _play_families({"recently_played", "artists"}, [export("legacy"), export("account")]) == {
+        "api",
+        "export",
+        "account",
+    }
+    assert _play_families({"top_artists"}, [export("account")]) == {"account"}
+
+
 def test_play_id_is_deterministic(spark):
     row = {
         "listener_id": "L",

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from spotify_lake.emulator import Emulator
-from spotify_lake.exportgen import EXPORT_OVERLAP, ROWS_MAX, ROWS_MIN, write_export
+from spotify_lake.exportgen import EXPORT_OVERLAP, ROWS_MAX, ROWS_MIN, play_identity, write_export
 
 EXTENDED_NAME = re.compile(r"^Spotify Extended Streaming History/Streaming_History_Audio_(\d{4}(-\d{4})?)_(\d+)\.json$")
 
@@ -37,10 +37,24 @@ def test_extended_files_names_and_sizes(big_export):
     assert all(ROWS_MIN <= len(r) <= ROWS_MAX for r in rows[:-1])
     assert sum(len(r) for r in rows) == summary.rows == summary.plays + summary.duplicates
     assert summary.plays == 60_000
+    identities = {(r["ts"], r["spotify_track_uri"] or r["spotify_episode_uri"]) for chunk in rows for r in chunk}
+    assert len(identities) == summary.plays  # the export's own key, as DuckDB or pandas would dedupe it
     assert summary.lanes > 1  # 60k plays in a year is more than one listener plays: extra lanes
     for name, chunk in zip(audio, rows, strict=True):
         years = EXTENDED_NAME.match(name)[1]  # "2025" or "2025-2026": the years of the file's own rows
         assert years.split("-")[-1] == chunk[-1]["ts"][:4]
+
+
+def test_play_identity_is_the_uri_or_the_normalised_names():
+    assert play_identity({"spotify_track_uri": "spotify:track:T1", "master_metadata_track_name": "Song"}) == (
+        "spotify:track:T1"
+    )
+    assert play_identity({"spotify_track_uri": None, "spotify_episode_uri": "spotify:episode:E1"}) == (
+        "spotify:episode:E1"
+    )
+    assert play_identity({"trackName": " Song ", "artistName": "BAND"}) == "name:song|band"
+    assert play_identity({"episodeName": "Ep 1", "podcastName": "Show"}) == "name:ep 1|show"
+    assert play_identity({"spotify_track_uri": None, "master_metadata_track_name": None}) == "name:"
 
 
 def test_extended_quirks_present(big_export):
