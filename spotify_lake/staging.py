@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,20 +61,30 @@ class ImportSummary:
         }
 
 
-def _entries(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(path inside the export, bytes) for every file of a zip or folder, in a stable order."""
+def _names(path: Path) -> list[str]:
+    """Paths inside the export of every file of a zip or folder (or the one file), in a stable order."""
     if path.is_dir():
-        for file in sorted(p for p in path.rglob("*") if p.is_file()):
-            yield file.relative_to(path).as_posix(), file.read_bytes()
+        return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return sorted(i.filename for i in archive.infolist() if not i.is_dir())
+    if path.is_file():
+        return [path.name]
+    raise UserError(f"{path} is neither a zip file nor a folder")
+
+
+def _contents(path: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of ``names``, one file in memory at a time (an export can be gigabytes)."""
+    if path.is_dir():
+        for name in names:
+            yield name, (path / name).read_bytes()
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            for info in sorted(archive.infolist(), key=lambda i: i.filename):
-                if not info.is_dir():
-                    yield info.filename, archive.read(info)
-    elif path.is_file():
-        yield path.name, path.read_bytes()
+            for name in names:
+                yield name, archive.read(name)
     else:
-        raise UserError(f"{path} is neither a zip file nor a folder")
+        for name in names:
+            yield name, path.read_bytes()
 
 
 def known_listeners(lake: Path) -> set[str]:
@@ -85,11 +95,9 @@ def known_listeners(lake: Path) -> set[str]:
     return found
 
 
-def _username(files: list[tuple[str, str, bytes]]) -> str | None:
+def _username(legacy_files: Iterable[tuple[str, bytes]]) -> str | None:
     """The Spotify user id from a legacy file's ``username`` field (the only export kind that has one)."""
-    for _name, kind, data in files:
-        if kind != "legacy":
-            continue
+    for _name, data in legacy_files:
         try:
             rows = json.loads(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -100,7 +108,9 @@ def _username(files: list[tuple[str, str, bytes]]) -> str | None:
     return None
 
 
-def resolve_listener(given: str | None, lake: Path, files: list[tuple[str, str, bytes]]) -> str:
+def resolve_listener(given: str | None, lake: Path, legacy_files: Iterable[tuple[str, bytes]]) -> str:
+    """The listener id to import for: given, the lake's only listener, or the legacy files' user name
+    (``legacy_files`` is read only in that last case)."""
     if given:
         return given if _LISTENER_ID.match(given) else derive_listener_id(given)
     known = known_listeners(lake)
@@ -108,7 +118,7 @@ def resolve_listener(given: str | None, lake: Path, files: list[tuple[str, str, 
         return known.pop()
     if len(known) > 1:
         raise UserError(f"the lake has several listeners ({', '.join(sorted(known))}): pass --listener")
-    username = _username(files)
+    username = _username(legacy_files)
     if username:
         return derive_listener_id(username)
     raise UserError("no listener known in the lake and the export names none: pass --listener USER_ID")
@@ -133,16 +143,17 @@ def stage_export(path: Path, lake: Path, *, listener: str | None = None, now: da
     summary = ImportSummary(
         run_id=f"import-{moment.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}", source=path.name
     )
-    files: list[tuple[str, str, bytes]] = []
-    for name, data in _entries(path):
+    kinds: dict[str, str] = {}
+    for name in _names(path):
         kind = export_kind(name.rsplit("/", 1)[-1])
         if kind is None:
             summary.ignored.append(name)
         else:
-            files.append((name, kind, data))
-    summary.listener_id = resolve_listener(listener, lake, files)
-    for name, kind, data in files:
-        key = export_key(kind, summary.listener_id, data, name.rsplit("/", 1)[-1])
+            kinds[name] = kind
+    legacy = [name for name, kind in kinds.items() if kind == "legacy"]
+    summary.listener_id = resolve_listener(listener, lake, _contents(path, legacy))
+    for name, data in _contents(path, list(kinds)):
+        key = export_key(kinds[name], summary.listener_id, data, name.rsplit("/", 1)[-1])
         (summary.staged if _write_once(lake / key, data) else summary.already_present).append(key)
     runs = lake / "_runs"
     runs.mkdir(parents=True, exist_ok=True)
