@@ -32,6 +32,27 @@ def _body(api: SpotifyApi) -> str:
     return response.text if response is not None else ""
 
 
+def _stamped_page(api: SpotifyApi, writer: UnitWriter, result: UnitResult, where: tuple, fetch, stamp: tuple):
+    """(page, items, each item's timestamp in ms) of one page of a time-ordered list.
+
+    ``where`` is (endpoint, path, params) and ``stamp`` (what the list is, what an item is, its timestamp
+    field). A malformed page, or an item without a readable timestamp, is quarantined and then raised.
+    """
+    endpoint, path, params = where
+    listing, what, field = stamp
+    try:
+        page = api.call(f"GET {path}", fetch, result.stats)
+        items = require_items(page, listing, lambda: _body(api))
+        return page, items, [_ms(item[field]) for item in items]
+    except MalformedResponse as exc:
+        writer.quarantine(endpoint, path, params, exc)
+        raise
+    except (KeyError, TypeError, ValueError):
+        exc = MalformedResponse(f"{what} without a readable {field}", status=200, body=_body(api))
+        writer.quarantine(endpoint, path, params, exc)
+        raise exc from None
+
+
 # --- recently played -------------------------------------------------------------------------------------
 
 
@@ -48,21 +69,14 @@ def recently_played(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> lis
     written: list = []
     while True:
         params = {"limit": PAGE} if after is None else {"limit": PAGE, "after": after}
-        try:
-            page = api.call(
-                "GET /v1/me/player/recently-played",
-                lambda sp, a=after: sp.current_user_recently_played(limit=PAGE, after=a),
-                result.stats,
-            )
-            items = require_items(page, "recently played", lambda: _body(api))
-            played = [_ms(item["played_at"]) for item in items]
-        except MalformedResponse as exc:
-            writer.quarantine("recently_played", path, params, exc)
-            raise
-        except (KeyError, TypeError, ValueError):
-            exc = MalformedResponse("recently played item without a readable played_at", status=200, body=_body(api))
-            writer.quarantine("recently_played", path, params, exc)
-            raise exc from None
+        _page, items, played = _stamped_page(
+            api,
+            writer,
+            result,
+            ("recently_played", path, params),
+            lambda sp, a=after: sp.current_user_recently_played(limit=PAGE, after=a),
+            ("recently played", "recently played item", "played_at"),
+        )
         fresh = [
             (item, i) for i, (item, ms) in enumerate(zip(items, played, strict=True)) if after is None or ms > after
         ]
@@ -236,21 +250,14 @@ def saved_tracks(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> list:
     new_items: list = []
     while True:
         params = {"limit": PAGE, "offset": offset}
-        try:
-            page = api.call(
-                "GET /v1/me/tracks",
-                lambda sp, o=offset: sp.current_user_saved_tracks(limit=PAGE, offset=o),
-                result.stats,
-            )
-            items = require_items(page, "saved tracks", lambda: _body(api))
-            added = [_ms(item["added_at"]) for item in items]
-        except MalformedResponse as exc:
-            writer.quarantine("saved_tracks", path, params, exc)
-            raise
-        except (KeyError, TypeError, ValueError):
-            exc = MalformedResponse("saved track without a readable added_at", status=200, body=_body(api))
-            writer.quarantine("saved_tracks", path, params, exc)
-            raise exc from None
+        page, items, added = _stamped_page(
+            api,
+            writer,
+            result,
+            ("saved_tracks", path, params),
+            lambda sp, o=offset: sp.current_user_saved_tracks(limit=PAGE, offset=o),
+            ("saved tracks", "saved track", "added_at"),
+        )
         fresh, reached_known = [], False
         for index, (item, ms) in enumerate(zip(items, added, strict=True)):
             track_id = (item.get("track") or {}).get("id")
