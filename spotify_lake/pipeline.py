@@ -105,22 +105,22 @@ def invoke_extractor(env: dict[str, str], options: ExtractOptions, *, clock=None
 def extract_from_emulator(emu, lake: Path, options: ExtractOptions = ExtractOptions()) -> dict:
     """Extract every listener of a running emulator into ``lake``; dates follow the emulator's simulated clock."""
     with tempfile.TemporaryDirectory(prefix="spotify-lake-emulator-") as folder:
-        secret_file = Path(folder) / "secret.json"
-        secret_file.write_text(
-            json.dumps(
-                {
-                    "client_id": emu.client_id,
-                    "client_secret": emu.client_secret,
-                    "listeners": [{"refresh_token": li.refresh_token} for li in emu.listeners],
-                }
-            ),
-            encoding="utf-8",
-        )
-        env = options.environment(lake, secret_file) | {
-            "SPOTIFY_API_PREFIX": emu.api_prefix,
-            "SPOTIFY_TOKEN_URL": emu.token_url,
-        }
+        secret_file = write_emulator_secret(emu, Path(folder) / "secret.json")
+        env = options.environment(lake, secret_file) | emulator_endpoints(emu)
         return invoke_extractor(env, options, clock=lambda: emu.now)
+
+
+def write_emulator_secret(emu, path: Path) -> Path:
+    """The extractor's secret (app credentials, one refresh token per listener) for a running emulator."""
+    listeners = [{"refresh_token": li.refresh_token} for li in emu.listeners]
+    body = {"client_id": emu.client_id, "client_secret": emu.client_secret, "listeners": listeners}
+    path.write_text(json.dumps(body), encoding="utf-8")
+    return path
+
+
+def emulator_endpoints(emu) -> dict[str, str]:
+    """Environment pointing the extractor's spotipy at the emulator instead of api.spotify.com."""
+    return {"SPOTIFY_API_PREFIX": emu.api_prefix, "SPOTIFY_TOKEN_URL": emu.token_url}
 
 
 def extract_from_spotify(secret_file: Path, lake: Path, options: ExtractOptions = ExtractOptions()) -> dict:

@@ -84,6 +84,11 @@ def _lineage() -> list[Column]:
     return [F.col("raw_object"), F.col("_record_index"), F.col("_source"), F.col("_reason"), F.col("_raw_text")]
 
 
+def _snapshot_provenance() -> list[Column | str]:
+    """The columns every snapshot row ends with: its run, month, extraction time, raw text and lineage."""
+    return ["run_id", _month("extracted_at").alias("snapshot_month"), "extracted_at", "item_text", *_lineage()]
+
+
 def _id_from_uri(uri: Column, kind: str) -> Column:
     return F.nullif(F.regexp_extract(uri, rf"^spotify:{kind}:(.+)$", 1), F.lit(""))
 
@@ -167,11 +172,7 @@ def top_items(envelopes: DataFrame, table: Table) -> DataFrame:
                 (F.col("position") + 1).cast("int").alias("rank"),
                 F.col("item.id").alias("item_id"),
                 F.col("item.name").alias("item_name"),
-                "run_id",
-                _month("extracted_at").alias("snapshot_month"),
-                "extracted_at",
-                "item_text",
-                *_lineage(),
+                *_snapshot_provenance(),
             )
         )
     return _require(parts[0].unionByName(parts[1]), table)
@@ -210,11 +211,7 @@ def playlists(envelopes: DataFrame, table: Table) -> DataFrame:
         F.col("item.public").alias("public"),
         F.col("item.snapshot_id").alias("spotify_snapshot_id"),
         F.coalesce("item.items.total", "item.tracks.total").cast("int").alias("total_items"),
-        "run_id",
-        _month("extracted_at").alias("snapshot_month"),
-        "extracted_at",
-        "item_text",
-        *_lineage(),
+        *_snapshot_provenance(),
     )
     return _require(out, table)
 
@@ -234,11 +231,7 @@ def playlist_items(envelopes: DataFrame, table: Table) -> DataFrame:
         entry["uri"].alias("item_uri"),
         _ts("item.added_at").alias("added_at"),
         F.col("item.added_by.id").alias("added_by"),
-        "run_id",
-        _month("extracted_at").alias("snapshot_month"),
-        "extracted_at",
-        "item_text",
-        *_lineage(),
+        *_snapshot_provenance(),
     )
     return _require(out, table)
 
@@ -251,12 +244,8 @@ def artist_snapshots(envelopes: DataFrame, table: Table) -> DataFrame:
         F.col("item.popularity").cast("int").alias("popularity"),
         F.col("item.followers.total").alias("followers"),
         F.col("item.genres").alias("genres"),
-        "run_id",
-        _month("extracted_at").alias("snapshot_month"),
         "listener_id",
-        "extracted_at",
-        "item_text",
-        *_lineage(),
+        *_snapshot_provenance(),
     )
     return _require(out, table)
 
@@ -273,12 +262,8 @@ def search_results(envelopes: DataFrame, table: Table) -> DataFrame:
         (F.col("position") + 1).cast("int").alias("rank"),
         F.col("item.id").alias("item_id"),
         F.col("item.name").alias("item_name"),
-        "run_id",
-        _month("extracted_at").alias("snapshot_month"),
         "listener_id",
-        "extracted_at",
-        "item_text",
-        *_lineage(),
+        *_snapshot_provenance(),
     )
     return _require(out, table)
 

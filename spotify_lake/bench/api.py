@@ -77,7 +77,7 @@ def simulate_week(
     from extraction import handler
     from extraction.run import Runtime
     from spotify_lake.emulator import Emulator
-    from spotify_lake.pipeline import LocalContext
+    from spotify_lake.pipeline import LocalContext, emulator_endpoints, write_emulator_secret
 
     slept: list[float] = []
     requests_by_status: Counter = Counter()
@@ -94,23 +94,13 @@ def simulate_week(
         Emulator(seed=seed, days=days, listeners=1, mode=mode, faults=faults) as emu,
     ):
         lake = Path(tmp) / "lake"
-        secret = Path(tmp) / "secret.json"
-        secret.write_text(
-            json.dumps(
-                {
-                    "client_id": emu.client_id,
-                    "client_secret": emu.client_secret,
-                    "listeners": [{"refresh_token": li.refresh_token} for li in emu.listeners],
-                }
-            )
-        )
+        secret = write_emulator_secret(emu, Path(tmp) / "secret.json")
         env = {
             "LAKE_DIR": str(lake),
             "SECRET_FILE": str(secret),
             "SPOTIFY_MODE_HINT": "auto",
             "SOURCES": POLL_SOURCES,
-            "SPOTIFY_API_PREFIX": emu.api_prefix,
-            "SPOTIFY_TOKEN_URL": emu.token_url,
+            **emulator_endpoints(emu),
         }
         runtime = Runtime.from_environment(env, clock=lambda: emu.now, sleep=slept.append)
         handler.install_runtime(runtime)

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spotify_lake.pipeline import emulator_endpoints
+
 #: What the extractor needs for curated ``plays``; the other sources only add requests and catalogue rows.
 PLAYS_ONLY = "recently_played"
 ALL_SOURCES = "recently_played,top_items,saved_tracks,playlists,searches,catalogue"
@@ -120,8 +122,7 @@ def extractor_env(emu, lake: Path, secret_file: Path, *, sources: str = PLAYS_ON
     env = {
         "LAKE_DIR": str(lake),
         "SECRET_FILE": str(secret_file),
-        "SPOTIFY_API_PREFIX": emu.api_prefix,
-        "SPOTIFY_TOKEN_URL": emu.token_url,
+        **emulator_endpoints(emu),
         "SOURCES": sources,
         "BACKOFF_BASE_SECONDS": "0.01",
         "TIME_SAFETY_MARGIN_SECONDS": "1",
