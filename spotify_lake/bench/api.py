@@ -75,6 +75,7 @@ def simulate_week(
     ):
         os.environ.setdefault(name, value)
     from extraction import handler
+    from extraction.api import cold_start
     from extraction.run import Runtime
     from spotify_lake.emulator import Emulator
     from spotify_lake.pipeline import LocalContext, emulator_endpoints, write_emulator_secret
@@ -102,6 +103,7 @@ def simulate_week(
             "SOURCES": POLL_SOURCES,
             **emulator_endpoints(emu),
         }
+        cold_start()  # a fresh deployment: no access token from an earlier week's emulator
         runtime = Runtime.from_environment(env, clock=lambda: emu.now, sleep=slept.append)
         handler.install_runtime(runtime)
         emu.reset_request_log()

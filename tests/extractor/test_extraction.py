@@ -189,7 +189,7 @@ def test_revoked_refresh_token_stops_with_a_clear_error_and_keeps_the_cursor(tmp
         emu.revoke(emu.listeners[0].refresh_token)
         from extraction import api
 
-        api._TOKEN_CACHE.clear()  # a cold start: the revoked token must be refreshed and fail
+        api.cold_start()  # the revoked token must be refreshed and fail
         with pytest.raises(AuthorizationExpired, match="authorize"):
             run_handler(env, clock=lambda: emu.now)
         assert _cursor(lake, emu, 0) == cursor  # not advanced

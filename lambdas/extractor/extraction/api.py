@@ -44,6 +44,14 @@ def _token_key(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
+def cold_start() -> None:
+    """Forget every cached access token, as a new Lambda execution environment starts without them.
+
+    For local runners that play several deployments in one process (the benchmark's weeks against
+    emulators of different quota modes would otherwise reuse each other's tokens and be answered 401)."""
+    _TOKEN_CACHE.clear()
+
+
 class WarmTokenCache(CacheHandler):
     """Serves one listener's token from the warm-invocation cache; when there is none, a token that is
     already expired and carries the refresh token and scope, so spotipy refreshes instead of prompting."""
