@@ -27,8 +27,8 @@ def export_kind(raw_object: Column) -> Column:
 def without_bom(text: Column) -> Column:
     """``text`` without a leading byte-order mark (account-data files start with one).
 
-    Not ``regexp_replace``: Java regular expressions work on a UTF-16 copy of the whole file, which at
-    millions of plays ran the executors out of heap; this stays on Spark's UTF-8 string."""
+    Not ``regexp_replace``: Java regular expressions work on a UTF-16 copy of the whole file (two per file
+    here, on the executors' heap); this stays on Spark's UTF-8 string."""
     return F.when(text.startswith("\ufeff"), text.substr(F.lit(2), F.length(text))).otherwise(text)
 
 
