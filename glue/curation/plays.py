@@ -26,14 +26,21 @@ SOURCE_PREFERENCE = {"export_extended": 0, "export_legacy": 1, "api": 2, "export
 _API_FIELDS = ("track_id", "artist_id", "album_id", "duration_ms", "context_type", "context_uri", "album_name")
 
 
+#: Sources that are a family of their own; every other source (extended, legacy export) is "export".
+_FAMILY_OF = {"api": "api", "export_account": "account"}
+
+
 def family(source: Column) -> Column:
     """api | export (extended and legacy: seconds and URIs) | account (minutes, names only)."""
-    return F.when(source == "api", "api").when(source == "export_account", "account").otherwise("export")
+    out = F
+    for name, fam in _FAMILY_OF.items():
+        out = out.when(source == name, fam)
+    return out.otherwise("export")
 
 
 def family_of_source(source: str) -> str:
     """:func:`family` for a source name known on the driver."""
-    return "api" if source == "api" else "account" if source == "export_account" else "export"
+    return _FAMILY_OF.get(source, "export")
 
 
 def _norm(column: Column) -> Column:

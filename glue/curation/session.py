@@ -29,6 +29,11 @@ BYTES_PER_SHUFFLE_PARTITION = 128 * 1024 * 1024
 SHUFFLE_CONF = "spark.sql.shuffle.partitions"
 
 
+def shuffle_partitions(input_bytes: int, cores: int) -> int:
+    """One shuffle partition per 128 MiB of input, at least one per core, at most 2000."""
+    return min(max(cores, -(-input_bytes // BYTES_PER_SHUFFLE_PARTITION)), 2000)
+
+
 @contextmanager
 def sized_shuffle(spark, input_bytes: int):
     """Shuffle partitions proportional to the input (one per 128 MiB, at least one per core) for the
@@ -38,9 +43,7 @@ def sized_shuffle(spark, input_bytes: int):
         yield
         return
     before = spark.conf.get(SHUFFLE_CONF)
-    cores = spark.sparkContext.defaultParallelism
-    wanted = max(cores, -(-input_bytes // BYTES_PER_SHUFFLE_PARTITION))
-    spark.conf.set(SHUFFLE_CONF, str(min(wanted, 2000)))
+    spark.conf.set(SHUFFLE_CONF, str(shuffle_partitions(input_bytes, spark.sparkContext.defaultParallelism)))
     try:
         yield
     finally:

@@ -110,10 +110,9 @@ def run_spark_inferred(input_dir: Path, output_dir: Path) -> int:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
-    from curation.session import BYTES_PER_SHUFFLE_PARTITION
+    from curation.session import shuffle_partitions
 
-    input_bytes = sum(p.stat().st_size for p in input_files(input_dir))
-    cores = os.cpu_count() or 1
+    partitions = shuffle_partitions(sum(p.stat().st_size for p in input_files(input_dir)), os.cpu_count() or 1)
     spark = (
         SparkSession.builder.master(os.environ.get("BENCH_SPARK_MASTER", "local[*]"))
         .appName("bench-spark-inferred")
@@ -121,7 +120,7 @@ def run_spark_inferred(input_dir: Path, output_dir: Path) -> int:
         # 128 MiB of input and at least one per core), so the difference measured is the job, not tuning.
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "2g")
-        .config("spark.sql.shuffle.partitions", str(max(cores, -(-input_bytes // BYTES_PER_SHUFFLE_PARTITION))))
+        .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
