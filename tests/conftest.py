@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from tests.support.synth import synthesized  # noqa: F401 - the session fixture, shared by every package
+
 
 @pytest.fixture(scope="session")
 def spark():

@@ -1,0 +1,1 @@
+"""Helpers shared by several test packages (imported as ``tests.support``)."""
