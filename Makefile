@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# npm ci's own marker: node_modules matches package-lock.json (the CDK CLI and the IAM evaluator).
+NODE_STAMP := node_modules/.package-lock.json
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYSPARK_PYTHON := $(abspath $(PY))
 
@@ -24,7 +26,7 @@ venv: $(STAMP)  ## create .venv and install the pinned dependencies
 demo: $(STAMP)  ## run the whole pipeline locally on the offline emulator; writes out/
 	$(PY) -m spotify_lake demo
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP) $(NODE_STAMP)  ## run the whole test suite (node_modules: the IAM evaluator)
 	$(PY) -m pytest
 
 lint: $(STAMP)  ## ruff
@@ -48,8 +50,6 @@ clean:  ## remove generated output (not the venv)
 # --- AWS deployment (CDK). The CLI version is pinned in package.json / package-lock.json. ---
 ENV ?= dev
 CDK := CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk
-NODE_STAMP := node_modules/.package-lock.json
-
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
