@@ -21,7 +21,7 @@ from tests.cloud.calls import AwsCall
 from tests.cloud.iam.evaluate import Outcome, denial_table, evaluate, requests_for, unique
 from tests.cloud.iam.lambdas import record_lambda_calls
 from tests.cloud.iam.platform import platform_calls
-from tests.cloud.iam.template import TemplateModel, construct_paths
+from tests.cloud.iam.template import PRINCIPAL_ROLES, TemplateModel, construct_paths
 
 REPO = Path(__file__).resolve().parents[2]
 REPORT = REPO / "out" / "iam" / "least-privilege.md"
@@ -50,6 +50,13 @@ def outcomes(models, lambda_calls, glue_job_calls) -> list[Outcome]:
         recorded = [*lambda_calls, *glue_job_calls, *platform_calls(model)]
         requests += requests_for(recorded, model)
     return evaluate(unique(requests), models)
+
+
+def test_every_placeholder_and_principal_has_its_resource(models):
+    for env, model in models.items():
+        assert not model.missing_placeholders(), env
+        for principal in PRINCIPAL_ROLES:
+            assert model.role_logical(model.role_arn_of(principal)), (env, principal)
 
 
 def test_the_recordings_cover_the_paths_that_matter(lambda_calls, glue_job_calls, models):

@@ -10,9 +10,11 @@ policies and the resource's policy (bucket, key, topic, queue, function, secret)
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -279,16 +281,50 @@ def simulation(request: Request, model: TemplateModel) -> tuple[dict, str | None
     return body, policy_name, [p["name"] for p in identity]
 
 
+class _Simulator:
+    """One ``node simulate.mjs --lines`` process for the session: a batch per line, its results per line."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the process
+
+    def run(self, simulations: Sequence[dict]) -> list[dict]:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                ["node", str(SIMULATE), "--lines"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,  # a file, not a pipe: a chatty stderr can never block the process
+                text=True,
+                cwd=REPO,
+            )
+            atexit.register(self.close)
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        batch = {"simulations": [{"id": i, "simulation": s} for i, s in enumerate(simulations)]}
+        self._process.stdin.write(json.dumps(batch) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            self._stderr.seek(0)
+            error = self._stderr.read()
+            raise RuntimeError(f"simulate.mjs stopped: {error[-2000:]}")
+        return sorted(json.loads(line)["results"], key=lambda r: r["id"])
+
+    def close(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            self._process.wait(timeout=30)
+        self._process = None
+
+
+_SIMULATOR = _Simulator()
+
+
 def run_simulator(simulations: Sequence[dict]) -> list[dict]:
-    """One Node process for the whole batch (``simulate.mjs``)."""
-    payload = json.dumps({"simulations": [{"id": i, "simulation": s} for i, s in enumerate(simulations)]})
-    completed = subprocess.run(
-        ["node", str(SIMULATE)], input=payload, capture_output=True, text=True, cwd=REPO, check=False, timeout=300
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"simulate.mjs failed ({completed.returncode}): {completed.stderr[-2000:]}")
-    results = json.loads(completed.stdout)["results"]
-    return sorted(results, key=lambda r: r["id"])
+    """Evaluate a batch with the session's Node process (started on first use)."""
+    return _SIMULATOR.run(simulations)
 
 
 def _statement(entry: dict, resource_policy: str | None) -> str:

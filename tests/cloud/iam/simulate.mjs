@@ -1,6 +1,7 @@
 // Thin wrapper around @cloud-copilot/iam-simulate (pinned in package.json) for the Python IAM test.
-// Reads {"simulations": [{"id": ..., "simulation": <Simulation>}, ...]} on stdin and writes
-// {"results": [{"id", "decision", "errors", "deciding": [...]}]} on stdout: one process per batch.
+// A batch is {"simulations": [{"id": ..., "simulation": <Simulation>}, ...]}; its answer is
+// {"results": [{"id", "decision", "errors", "identityResult", "resourceResult", "deciding": [...]}]}.
+import { createInterface } from 'node:readline'
 import { runSimulation } from '@cloud-copilot/iam-simulate'
 
 function describe(kind, analyses) {
@@ -23,10 +24,7 @@ function deciding(analysis) {
   return [...describe('identity', identity?.allowStatements), ...describe('resource', resource?.allowStatements)]
 }
 
-async function main() {
-  const chunks = []
-  for await (const chunk of process.stdin) chunks.push(chunk)
-  const { simulations } = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+async function simulateBatch({ simulations }) {
   const results = []
   for (const { id, simulation } of simulations) {
     const response = await runSimulation(simulation, {})
@@ -44,10 +42,27 @@ async function main() {
         deciding: deciding(analysis)
       })
     } else {
-      results.push({ id, decision: 'Error', errors: { message: `unexpected result type ${response.resultType}` }, deciding: [] })
+      const message = `unexpected result type ${response.resultType}`
+      results.push({ id, decision: 'Error', errors: { message }, deciding: [] })
     }
   }
-  process.stdout.write(JSON.stringify({ results }))
+  return { results }
+}
+
+// Default: one batch on stdin, its results on stdout. With --lines: one batch per input line, one result
+// line per batch, until stdin closes (the Python side keeps one process for a whole test session).
+async function main() {
+  if (process.argv.includes('--lines')) {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+    for await (const line of lines) {
+      if (!line.trim()) continue
+      process.stdout.write(JSON.stringify(await simulateBatch(JSON.parse(line))) + '\n')
+    }
+    return
+  }
+  const chunks = []
+  for await (const chunk of process.stdin) chunks.push(chunk)
+  process.stdout.write(JSON.stringify(await simulateBatch(JSON.parse(Buffer.concat(chunks).toString('utf8')))))
 }
 
 main().catch((error) => {

@@ -355,14 +355,20 @@ class TemplateModel:
         values: dict[str, str | None] = {"partition": PARTITION, "region": REGION, "account": ACCOUNT}
         for placeholder, (path, what) in PLACEHOLDERS.items():
             logical = self.logical_at(path)
-            if logical is None:
-                if placeholder not in OPTIONAL_PLACEHOLDERS:
-                    raise TemplateModelError(f"{self.env}: placeholder {{{placeholder}}}: no resource at {path}")
+            if logical is None:  # a request naming it fails then; see missing_placeholders()
                 values[placeholder] = None
                 continue
             kind = self.resources[logical]["Type"]
             values[placeholder] = self.name(logical) if what == "name" else self._arn(logical, kind, self.name(logical))
         return values
+
+    def missing_placeholders(self) -> list[str]:
+        """Placeholders every environment must have but this template lacks (a construct path moved)."""
+        return [
+            f"{{{name}}} (no resource at {PLACEHOLDERS[name][0]})"
+            for name, value in self.placeholders().items()
+            if value is None and name not in OPTIONAL_PLACEHOLDERS
+        ]
 
     def role_arn_of(self, principal: str) -> str:
         path, prop_path = PRINCIPAL_ROLES[principal]
