@@ -12,8 +12,9 @@ def render_table(table: Table) -> str:
     lines = [f"## `{table.name}`", "", table.description, ""]
     partition = ", ".join(f"`{c.name}`" for c in table.partition_keys) or "none"
     lines.append(f"Key: {', '.join(f'`{k}`' for k in table.key)}. Partitioned by: {partition}.")
-    if table.projection is not None:
-        lines.append(f"Athena partition projection: monthly from {table.projection.start} to now.")
+    if table.partition_keys:
+        # No partition projection: Athena reads the partitions (and their locations) the job registers.
+        lines.append("Partitions are registered in the Glue Data Catalog by the curation job.")
     lines += ["", "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
     for c in table.all_columns:
         lines.append(f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.description} |")

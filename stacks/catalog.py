@@ -45,8 +45,20 @@ def table_prefix(table: schema.Table) -> str:
     return f"{CURATED_PREFIX}{table.name}/"
 
 
+def catalog_arns(database: str) -> list[str]:
+    """The Data Catalog, the database ``database`` and its tables (a view is a table)."""
+    base = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+    return [f"{base}:catalog", f"{base}:database/{database}", f"{base}:table/{database}/*"]
+
+
 class CatalogAndQuery(Construct):
-    """Glue tables with partition projection (no crawler needed), workgroup, named queries, view SQL."""
+    """Glue tables whose partitions the curation job registers (no projection, no crawler needed), the
+    workgroup, named queries and view SQL.
+
+    Nothing here is retained when the stack is deleted: the database and workgroup have fixed names, and a
+    retained one would make the next stack of the same name fail to create it. The data stays in the
+    (retained) buckets; the catalog describes it and is rebuilt by the stack and the next curation run.
+    """
 
     def __init__(
         self,
@@ -58,21 +70,19 @@ class CatalogAndQuery(Construct):
         assets: AssetPaths,
     ) -> None:
         super().__init__(scope, construct_id)
-        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         self.database = glue.Database(
             self,
             "Database",
             database_name=database_name(config),
             description="spotify-lake curated tables and analytics views",
-            removal_policy=removal,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         self.tables: dict[str, glue.S3Table] = {}
         for table in schema.TABLES:
             prefix = table_prefix(table)
-            location = f"s3://{storage.curated_bucket.bucket_name}/{prefix}"
+            # No partition projection: Athena would ignore the partitions (and their run-scoped locations)
+            # that the curation job registers when it publishes.
             parameters = {"parquet.compression": "SNAPPY"}
-            if table.projection is not None:
-                parameters |= table.projection.properties(table.partition_keys[0].name, location)
             self.tables[table.name] = glue.S3Table(
                 self,
                 f"Table-{table.name}",
@@ -94,7 +104,8 @@ class CatalogAndQuery(Construct):
             name=f"spotify-lake-{config.name}",
             description="spotify-lake analytics: engine v3, KMS-encrypted results, per-query scan limit",
             state="ENABLED",
-            recursive_delete_option=not config.retain_data,
+            # Its named queries are the stack's own; without this a stack delete stops at a non-empty workgroup.
+            recursive_delete_option=True,
             work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
                 enforce_work_group_configuration=True,
                 publish_cloud_watch_metrics_enabled=True,
@@ -102,8 +113,12 @@ class CatalogAndQuery(Construct):
                 engine_version=athena.CfnWorkGroup.EngineVersionProperty(selected_engine_version=ATHENA_ENGINE),
                 result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
                     output_location=f"s3://{storage.athena_results_bucket.bucket_name}/results/",
-                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
-                        encryption_option="SSE_KMS", kms_key=storage.key.key_arn
+                    encryption_configuration=(
+                        athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                            encryption_option="SSE_KMS", kms_key=storage.key.key_arn
+                        )
+                        if storage.key is not None
+                        else athena.CfnWorkGroup.EncryptionConfigurationProperty(encryption_option="SSE_S3")
                     ),
                 ),
             ),
@@ -135,9 +150,7 @@ class CatalogAndQuery(Construct):
         return f"arn:{Aws.PARTITION}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}:workgroup/{self.workgroup.ref}"
 
     def catalog_arns(self) -> list[str]:
-        base = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        name = self.database.database_name
-        return [f"{base}:catalog", f"{base}:database/{name}", f"{base}:table/{name}/*"]
+        return catalog_arns(self.database.database_name)
 
     def grant_refresh_views(self, grantee: iam.IGrantable, storage: LakeStorage) -> None:
         """Run the view statements in the workgroup: Athena, the database's tables (a view is a table) and
@@ -205,8 +218,10 @@ class CatalogAndQuery(Construct):
         security = glue.SecurityConfiguration(
             self,
             "CrawlerSecurity",
-            s3_encryption=glue.S3Encryption.kms(storage.key),
-            cloud_watch_encryption=glue.CloudWatchEncryption.kms(storage.key),
+            s3_encryption=glue.S3Encryption.kms(storage.key)
+            if storage.key is not None
+            else glue.S3Encryption.s3_managed(),
+            cloud_watch_encryption=glue.CloudWatchEncryption.kms(storage.key) if storage.key is not None else None,
         )
         self.crawler = glue.CfnCrawler(
             self,
@@ -229,3 +244,10 @@ class CatalogAndQuery(Construct):
         )
         for table in self.tables.values():
             self.crawler.node.add_dependency(table)
+        if storage.key is None:
+            acknowledge(
+                self.crawler,
+                "GL1",
+                "The aws-managed encryption mode has no customer-managed key for Glue's log encryption; "
+                "CloudWatch Logs encrypts the crawler's log group at rest by default.",
+            )

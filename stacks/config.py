@@ -27,7 +27,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_WORKER_TYPES = ("G.1X", "G.2X", "G.025X")
+#: Worker types a Spark ETL job (``glueetl``) accepts. G.025X exists but is for streaming jobs only.
+WORKER_TYPES = ("G.1X", "G.2X", "G.4X", "G.8X")
+#: Worker types the Flex execution class accepts.
+FLEX_WORKER_TYPES = ("G.1X", "G.2X")
+#: The daily state machine's own timeout; the Glue run must fit inside it with room for the other steps.
+PIPELINE_TIMEOUT_MINUTES = 8 * 60
+#: ``encryption`` values: AWS-managed keys (no key to pay for) or the stack's own customer-managed key.
+AWS_MANAGED = "aws-managed"
+CUSTOMER_MANAGED = "customer-managed"
+ENCRYPTION_MODES = (AWS_MANAGED, CUSTOMER_MANAGED)
 _LOG_RETENTION_DAYS = (
     1,
     3,
@@ -100,6 +109,12 @@ class EnvironmentConfig:
     enable_crawler: bool
     #: ``retain`` keeps buckets, key, secret and logs when the stack is deleted; ``destroy`` removes them (dev only).
     removal_policy: str
+    #: ``aws-managed``: SSE-S3 buckets, SSE-SQS, the aws/secretsmanager key, default log encryption and an
+    #: unencrypted topic (no monthly key fee); ``customer-managed``: one rotated KMS key of the stack for all.
+    encryption: str
+    #: Concurrency reserved for the extractor; null (the default) reserves none, because Lambda refuses a
+    #: reservation that leaves less than the account's minimum unreserved concurrency (new accounts).
+    extractor_reserved_concurrency: int | None = None
 
     def __post_init__(self) -> None:
         def bad(key: str, why: str) -> ConfigError:
@@ -123,14 +138,20 @@ class EnvironmentConfig:
             raise bad("daily_run_at", "must be HH:MM (24-hour)")
         if self.spotify_app_mode not in ("development", "extended"):
             raise bad("spotify_app_mode", "must be 'development' or 'extended'")
-        if self.glue_worker_type not in _WORKER_TYPES:
-            raise bad("glue_worker_type", f"must be one of {', '.join(_WORKER_TYPES)}")
-        if self.glue_flex and self.glue_worker_type == "G.025X":
-            raise bad("glue_flex", "Flex runs on G.1X or G.2X workers only")
+        if self.glue_worker_type == "G.025X":
+            raise bad("glue_worker_type", "G.025X is for Glue streaming jobs only; a glueetl job rejects it")
+        if self.glue_worker_type not in WORKER_TYPES:
+            raise bad("glue_worker_type", f"must be one of {', '.join(WORKER_TYPES)}")
+        if self.glue_flex and self.glue_worker_type not in FLEX_WORKER_TYPES:
+            raise bad("glue_flex", f"Flex runs on {' or '.join(FLEX_WORKER_TYPES)} workers only")
         if not 2 <= self.glue_workers <= 100:
             raise bad("glue_workers", "must be 2..100 (Glue needs at least 2 workers)")
-        if not 5 <= self.glue_timeout_minutes <= 2880:
-            raise bad("glue_timeout_minutes", "must be 5..2880")
+        if not 5 <= self.glue_timeout_minutes <= PIPELINE_TIMEOUT_MINUTES - 60:
+            raise bad(
+                "glue_timeout_minutes",
+                f"must be 5..{PIPELINE_TIMEOUT_MINUTES - 60} (the daily pipeline stops after "
+                f"{PIPELINE_TIMEOUT_MINUTES // 60} hours, extraction and views included)",
+            )
         if not 30 <= self.extractor_timeout_seconds <= 900:
             raise bad("extractor_timeout_seconds", "must be 30..900 (the Lambda maximum)")
         if not 128 <= self.extractor_memory_mb <= 10240:
@@ -148,6 +169,13 @@ class EnvironmentConfig:
             raise bad("max_quarantine_ratio", "must be between 0 and 1")
         if self.removal_policy not in ("retain", "destroy"):
             raise bad("removal_policy", "must be 'retain' or 'destroy'")
+        if self.encryption not in ENCRYPTION_MODES:
+            raise bad("encryption", f"must be {AWS_MANAGED!r} or {CUSTOMER_MANAGED!r}")
+        if self.extractor_reserved_concurrency is not None and not 1 <= self.extractor_reserved_concurrency <= 1000:
+            raise bad(
+                "extractor_reserved_concurrency",
+                "must be null (no reservation) or 1..1000 (Lambda keeps at least 100 of the account unreserved)",
+            )
 
     @property
     def stack_name(self) -> str:
@@ -158,16 +186,22 @@ class EnvironmentConfig:
         return self.removal_policy == "retain"
 
     @property
+    def customer_managed_key(self) -> bool:
+        return self.encryption == CUSTOMER_MANAGED
+
+    @property
     def daily_run_hour_minute(self) -> tuple[int, int]:
         hour, minute = self.daily_run_at.split(":")
         return int(hour), int(minute)
 
 
-_OPTIONAL = ("account", "region")
+#: Keys that may be absent (JSON null does not survive the trip through the CDK context).
+_OPTIONAL = ("account", "region", "extractor_reserved_concurrency")
 _TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,),
     "str | None": (str, type(None)),
     "int": (int,),
+    "int | None": (int, type(None)),
     "bool": (bool,),
     "float": (float, int),
     "tuple[str, ...]": (list, tuple),

@@ -31,11 +31,20 @@ def grant_logs_service(key: kms.IKey) -> None:
 
 
 def encrypted_log_group(
-    scope: Construct, construct_id: str, *, key: kms.IKey, retention_days: int, removal: RemovalPolicy
+    scope: Construct,
+    construct_id: str,
+    *,
+    key: kms.IKey | None,
+    retention_days: int,
+    removal: RemovalPolicy,
+    log_group_name: str | None = None,
 ) -> logs.LogGroup:
+    """A log group with the configured retention, encrypted with ``key`` (None: CloudWatch Logs' own default
+    encryption). No name unless given: CloudFormation's generated names never collide with a retained group."""
     return logs.LogGroup(
         scope,
         construct_id,
+        log_group_name=log_group_name,
         encryption_key=key,
         retention=retention(retention_days),
         removal_policy=removal,
@@ -73,7 +82,7 @@ class PythonFunction(Construct):
         environment: dict[str, str],
         timeout: Duration,
         memory_mb: int,
-        key: kms.IKey,
+        key: kms.IKey | None,
         log_retention_days: int,
         removal: RemovalPolicy,
         reserved_concurrency: int | None = None,

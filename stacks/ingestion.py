@@ -30,6 +30,10 @@ def metrics_namespace(config: EnvironmentConfig) -> str:
     return f"{METRICS_NAMESPACE_PREFIX}/{config.name}"
 
 
+#: The secret's value until `spotify_lake authorize` writes the first listener (plus a random "placeholder"
+#: field): ``extraction.credentials`` reads a document without listeners as "not authorized yet".
+PLACEHOLDER_SECRET = {"client_id": "", "client_secret": "", "listeners": []}
+
 #: Extractor sources polled by the frequent schedule (names from extraction.config.SOURCES).
 FREQUENT_SOURCES = ("recently_played", "catalogue")
 
@@ -49,6 +53,7 @@ class Ingestion(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        self._key = storage.key
 
         self.secret = secretsmanager.Secret(
             self,
@@ -58,7 +63,15 @@ class Ingestion(Construct):
                 '{"client_id", "client_secret", "listeners": [{"refresh_token", "listener_id"}]}; '
                 "written by `python -m spotify_lake authorize --secret-id …`"
             ),
+            # None: Secrets Manager's AWS-managed key (aws/secretsmanager).
             encryption_key=storage.key,
+            # Until `authorize` runs, the secret holds a document with no listener: the extractor ends cleanly
+            # ("no listener authorized yet") instead of failing on a random string every few minutes.
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps(PLACEHOLDER_SECRET),
+                generate_string_key="placeholder",
+                exclude_punctuation=True,
+            ),
             removal_policy=removal,
         )
         acknowledge(
@@ -68,19 +81,23 @@ class Ingestion(Construct):
             "replaces them and no rotation Lambda can. The client secret is rotated in Spotify's dashboard.",
         )
 
-        # Failed asynchronous invocations (scheduled runs) are kept here for inspection and alarmed on.
+        # Scheduled invocations the Scheduler could not deliver to Lambda at all (its dead-letter queue); a
+        # run that Lambda accepted and that failed goes to EventBridge instead (on-failure destination).
         self.failed_invocations = sqs.Queue(
             self,
             "ExtractorFailures",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=storage.key,
+            **(
+                {"encryption": sqs.QueueEncryption.KMS, "encryption_master_key": storage.key}
+                if storage.key is not None
+                else {"encryption": sqs.QueueEncryption.SQS_MANAGED}
+            ),
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
         acknowledge(
             self.failed_invocations,
             "SQS3",
-            "This queue is itself the extractor's on-failure destination (the dead-letter store).",
+            "This queue is itself the dead-letter store of the extraction schedule (undeliverable invocations).",
         )
 
         self.extractor = PythonFunction(
@@ -95,12 +112,14 @@ class Ingestion(Construct):
             key=storage.key,
             log_retention_days=config.log_retention_days,
             removal=removal,
-            # Cursors advance with conditional writes anyway; one run at a time also keeps the API budget whole.
-            reserved_concurrency=1,
+            # Off by default: a reservation fails `cdk deploy` on accounts with a small concurrency limit, and
+            # cursors advance with conditional writes, so overlapping runs stay correct without it.
+            reserved_concurrency=config.extractor_reserved_concurrency,
         )
         function = self.extractor.function
         function.configure_async_invoke(
-            on_failure=destinations.SqsDestination(self.failed_invocations),
+            # A failed scheduled run becomes one event on the default bus; Monitoring turns it into one alert.
+            on_failure=destinations.EventBridgeDestination(),
             # The next scheduled run resumes from the cursors; replaying a stale event adds nothing.
             retry_attempts=0,
             max_event_age=Duration.minutes(config.extract_every_minutes),
@@ -141,6 +160,13 @@ class Ingestion(Construct):
             "the schedule invokes the one extractor function and nothing else.",
             findings=[arn_finding(function, ":*")],
         )
+        # Writing the SSE-KMS dead-letter queue encrypts with the key under the Scheduler's role: SendMessage
+        # alone is refused (KMS.AccessDeniedException) without GenerateDataKey and Decrypt on the key.
+        key = self._key
+        if key is not None:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn])
+            )
         return role
 
     def _grant(self, storage: LakeStorage) -> None:
@@ -164,13 +190,6 @@ class Ingestion(Construct):
                 arn_finding(raw, f"/{STATE_PREFIX}*"),
                 arn_finding(storage.curated_bucket, f"/{RUNS_PREFIX}extract-*"),
             ],
-        )
-        acknowledge(
-            role,
-            "IAM5",
-            "Sending failure records to the KMS-encrypted on-failure queue needs kms:GenerateDataKey*/ReEncrypt* "
-            "(CDK's queue grant) on the lake key, which is the only key named in the statement.",
-            findings=["Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"],
         )
 
 

@@ -39,7 +39,8 @@ class SpotifyLakeStack(Stack):
         Tags.of(self).add("environment", config.name)
 
         self.storage = LakeStorage(self, "Storage", config=config)
-        grant_logs_service(self.storage.key)
+        if self.storage.key is not None:
+            grant_logs_service(self.storage.key)
         self.ingestion = Ingestion(
             self, "Ingestion", config=config, storage=self.storage, assets=assets, skip_pip_install=skip_pip_install
         )

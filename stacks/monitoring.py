@@ -1,17 +1,21 @@
-"""Monitoring: one CloudWatch dashboard for the pipeline and alarms that e-mail the alerts topic."""
+"""Monitoring: one CloudWatch dashboard, and the alerts no step can send itself: one alarm (extraction gaps)
+and EventBridge rules (pipeline stopped or failed without its own alert, scheduled extraction failed)."""
 
 from __future__ import annotations
 
+import jsii
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.catalog import CatalogAndQuery
 from stacks.config import EnvironmentConfig
 from stacks.ingestion import Ingestion, metrics_namespace
-from stacks.orchestration import Orchestration
+from stacks.orchestration import PIPELINE_FAILED_ERROR, Orchestration
 from stacks.processing import Processing
 
 _HOUR = Duration.hours(1)
@@ -142,51 +146,104 @@ class Monitoring(Construct):
             ),
         )
 
-        alarm_action = actions.SnsAction(orchestration.alerts)
+        # One failure, one alert. The state machine e-mails a described alert for every failed step, so no
+        # alarm watches ExecutionsFailed, the Glue job or the extractor's Errors (each would repeat it). What
+        # the state machine cannot report (a timeout, an abort, a failure of the alert itself) and failed
+        # scheduled extractions come from EventBridge rules: AWS service events are free, alarms are not.
+        # The one alarm left is the extractor's own gap metric. A schedule that cannot invoke the extractor
+        # at all (its dead-letter queue, on the dashboard) shows up there too: the daily pipeline's
+        # extraction then finds more than 50 plays since the last cursor.
         self.alarms: list[cloudwatch.Alarm] = []
+        self.rules: list[events.Rule] = []
+        alerts = orchestration.alerts
 
-        def alarm(construct_id: str, metric: cloudwatch.IMetric, description: str, *, periods: int = 1) -> None:
+        def alarm(construct_id: str, metric: cloudwatch.IMetric, description: str) -> None:
             created = metric.create_alarm(
                 self,
                 construct_id,
                 alarm_description=description,
                 threshold=1,
-                evaluation_periods=periods,
+                evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            created.add_alarm_action(alarm_action)
+            created.add_alarm_action(actions.SnsAction(alerts))
             self.alarms.append(created)
 
-        alarm(
-            "ExtractorErrors",
-            extractor.metric_errors(period=_HOUR),
-            "The extractor Lambda failed in the last hour: read its log group (an expired Spotify authorization "
-            "needs `spotify_lake authorize`). Each missed hour risks plays beyond Spotify's last 50.",
-        )
-        alarm(
-            "ExtractorFailedInvocations",
-            ingestion.failed_invocations.metric_approximate_number_of_messages_visible(period=_HOUR),
-            "A scheduled extraction failed after its retries; the failure record is in the extractor's failure queue.",
-        )
+        def rule(construct_id: str, description: str, pattern: events.EventPattern, message: str) -> None:
+            created = events.Rule(self, construct_id, description=description, event_pattern=pattern)
+            created.add_target(_AlertTarget(alerts, events.RuleTargetInput.from_text(message)))
+            self.rules.append(created)
+
         alarm(
             "ExtractionGaps",
             extractor_metric("GapsDetected"),
             "More than 50 plays happened between two extractions: Spotify cannot return the older ones. "
             "Shorten extract_every_minutes or import a privacy export to fill the gap.",
         )
-        alarm(
-            "PipelineFailed",
-            machine.metric_failed(period=_HOUR),
-            "The daily pipeline failed; the alert e-mail says at which step and what to do.",
+        env = config.name
+        execution = events.EventField.from_path("$.detail.name")
+        rule(
+            "PipelineStopped",
+            "The daily pipeline timed out or was aborted (the state machine cannot alert for these itself)",
+            events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={"stateMachineArn": [machine.state_machine_arn], "status": ["TIMED_OUT", "ABORTED"]},
+            ),
+            f"spotify-lake ({env}): the pipeline run {execution} ended "
+            f"{events.EventField.from_path('$.detail.status')} before it finished. A timed-out run had a step "
+            "that hung: open the execution in the Step Functions console to see which.",
         )
-        alarm(
-            "PipelineTimedOut",
-            machine.metric_timed_out(period=_HOUR),
-            "The daily pipeline timed out (a step hung); open the execution in the Step Functions console.",
+        rule(
+            "PipelineFailedWithoutAlert",
+            "The daily pipeline failed without reaching its own described alert (e.g. the alert could not be sent)",
+            events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={
+                    "stateMachineArn": [machine.state_machine_arn],
+                    "status": ["FAILED"],
+                    # The Fail state after a described alert raises PipelineFailed: that one was already sent.
+                    "error": [{"anything-but": PIPELINE_FAILED_ERROR}],
+                },
+            ),
+            f"spotify-lake ({env}): the pipeline run {execution} failed with "
+            f"{events.EventField.from_path('$.detail.error')} and could not send its own alert. Open the "
+            "execution in the Step Functions console.",
         )
-        alarm(
-            "CurationFailed",
-            job.metric_failure(period=_HOUR),
-            "The Glue curation job failed; open its run in the Glue console for the error.",
+        rule(
+            "ScheduledExtractionFailed",
+            "A scheduled extraction failed (the extractor's asynchronous on-failure destination)",
+            events.EventPattern(
+                source=["lambda"],
+                detail_type=["Lambda Function Invocation Result - Failure"],
+                detail={"requestContext": {"functionArn": [{"prefix": f"{extractor.function_arn}:"}]}},
+            ),
+            f"spotify-lake ({env}): a scheduled extraction failed with "
+            f"{events.EventField.from_path('$.detail.responsePayload.errorType')}: "
+            f"{events.EventField.from_path('$.detail.responsePayload.errorMessage')}. An expired Spotify "
+            "authorization needs `spotify_lake authorize`; otherwise read the extractor's log group. Cursors "
+            "never run ahead of written data: the next scheduled run resumes. Each missed hour risks plays "
+            "beyond Spotify's last 50.",
         )
+
+        orchestration.allow_service_publish(
+            "CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", [a.alarm_arn for a in self.alarms]
+        )
+        orchestration.allow_service_publish(
+            "EventBridgeRulesPublish", "events.amazonaws.com", [r.rule_arn for r in self.rules]
+        )
+
+
+@jsii.implements(events.IRuleTarget)
+class _AlertTarget:
+    """The alerts topic as a rule target, without CDK's grant (an unconditioned Allow for every rule of the
+    account): ``Orchestration.allow_service_publish`` allows exactly this stack's rules."""
+
+    def __init__(self, topic: sns.ITopic, message: events.RuleTargetInput) -> None:
+        self._topic = topic
+        self._message = message
+
+    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(arn=self._topic.topic_arn, input=self._message)

@@ -33,6 +33,8 @@ SECRET_UNAVAILABLE = "SecretUnavailable"  # noqa: S105 - an error class name, no
 CREDENTIALS_INVALID = "CredentialsInvalid"
 
 QUALITY_GATE_HANDLER = "quality_gate.handler.lambda_handler"
+#: The error of the "Pipeline failed" state, reached only after the described alert was sent.
+PIPELINE_FAILED_ERROR = "PipelineFailed"
 
 # Braces are placeholders in States.Format and must be escaped. An escaped quote (\\') is valid ASL but
 # interpreters disagree on it (moto's parser truncates the string there), so apostrophes become typographic.
@@ -62,6 +64,10 @@ class Orchestration(Construct):
         self._config = config
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
 
+        # With a customer-managed key the topic is encrypted with it; AWS-managed mode leaves the topic
+        # unencrypted (TLS-only access; alerts carry step names and error messages, never data): the aws/sns
+        # key's policy cannot be changed, so CloudWatch and EventBridge (which publish as service principals)
+        # could not use it and every alert would be dropped.
         self.alerts = sns.Topic(
             self,
             "Alerts",
@@ -70,17 +76,7 @@ class Orchestration(Construct):
             enforce_ssl=True,
         )
         self.alerts.add_subscription(subscriptions.EmailSubscription(config.alert_email))
-        # CloudWatch alarms publish to the encrypted topic with the key on their own behalf.
-        storage.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchAlarmsPublishToEncryptedTopic",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy "*" means this key
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-            )
-        )
-
+        self._key = storage.key
         self.quality_gate = PythonFunction(
             self,
             "QualityGate",
@@ -167,6 +163,36 @@ class Orchestration(Construct):
             ),
         )
 
+    def allow_service_publish(self, sid: str, service: str, source_arns: list[str]) -> None:
+        """Let ``service`` (e.g. ``cloudwatch.amazonaws.com``) publish alerts for exactly ``source_arns``.
+
+        The topic policy CDK writes for ``enforce_ssl`` replaces SNS's default policy, so a service principal
+        may publish only if an Allow names it. ``aws:SourceArn`` pins it to this stack's alarms or rules (the
+        confused-deputy guard); with a customer-managed key the key policy must also let the service encrypt.
+        """
+        self.alerts.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[iam.ServicePrincipal(service)],
+                actions=["sns:Publish"],
+                resources=[self.alerts.topic_arn],
+                conditions={
+                    "ArnEquals": {"aws:SourceArn": source_arns},
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                },
+            )
+        )
+        if self._key is not None:
+            self._key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"{sid}ToEncryptedTopic",
+                    principals=[iam.ServicePrincipal(service)],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],  # in a key policy "*" means this key
+                    conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+                )
+            )
+
     # -- the workflow ---------------------------------------------------------------------------------
 
     def _definition(self, ingestion: Ingestion, processing: Processing, catalog: CatalogAndQuery) -> sfn.IChainable:
@@ -180,7 +206,9 @@ class Orchestration(Construct):
             result_path=sfn.JsonPath.DISCARD,
         )
         alert.add_retry(errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=3, backoff_rate=2)
-        alert.next(sfn.Fail(self, "Pipeline failed", error="PipelineFailed", cause="See the alert sent to the topic"))
+        alert.next(
+            sfn.Fail(self, "Pipeline failed", error=PIPELINE_FAILED_ERROR, cause="See the alert sent to the topic")
+        )
 
         extract = tasks.LambdaInvoke(
             self,
@@ -198,7 +226,7 @@ class Orchestration(Construct):
             task_timeout=sfn.Timeout.duration(Duration.seconds(config.extractor_timeout_seconds + 60)),
             retry_on_service_exceptions=True,
         )
-        # Reserved concurrency is 1: a scheduled extraction may be running; wait for it rather than fail.
+        # With reserved concurrency configured a scheduled extraction may hold the only slot: wait for it.
         extract.add_retry(
             errors=["Lambda.TooManyRequestsException"], interval=Duration.seconds(60), max_attempts=6, backoff_rate=1.5
         )

@@ -1,4 +1,5 @@
-"""Storage: the customer-managed key and the lake's buckets (raw, curated, Athena results, access logs)."""
+"""Storage: the lake's buckets (raw, curated, Athena results, access logs) and, when the environment asks for
+one, the customer-managed key that encrypts them and everything else of the stack."""
 
 from __future__ import annotations
 
@@ -17,20 +18,24 @@ RUNS_PREFIX = "_runs/"
 
 
 class LakeStorage(Construct):
-    """One CMK (rotated yearly) encrypting every data bucket; server access logs in an SSE-S3 bucket."""
+    """Data buckets with SSE-KMS under one rotated customer-managed key (``encryption: customer-managed``) or
+    SSE-S3 (``aws-managed``: no key to pay for); server access logs always in an SSE-S3 bucket."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, construct_id)
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         destroy = not config.retain_data
 
-        self.key = kms.Key(
-            self,
-            "LakeKey",
-            description=f"spotify-lake {config.name}: lake buckets, secret, logs, alerts",
-            enable_key_rotation=True,
-            removal_policy=removal,
-        )
+        #: The stack's customer-managed key, or None: every service then uses its AWS-managed encryption.
+        self.key: kms.Key | None = None
+        if config.customer_managed_key:
+            self.key = kms.Key(
+                self,
+                "LakeKey",
+                description=f"spotify-lake {config.name}: lake buckets, secret, logs, alerts",
+                enable_key_rotation=True,
+                removal_policy=removal,
+            )
 
         # S3 cannot deliver server access logs into an SSE-KMS bucket, so this one alone uses SSE-S3.
         self.access_logs_bucket = s3.Bucket(
@@ -102,12 +107,15 @@ class LakeStorage(Construct):
         versioned: bool,
         lifecycle_rules: list[s3.LifecycleRule],
     ) -> s3.Bucket:
+        encryption: dict = (
+            {"encryption": s3.BucketEncryption.KMS, "encryption_key": self.key, "bucket_key_enabled": True}
+            if self.key is not None
+            else {"encryption": s3.BucketEncryption.S3_MANAGED}
+        )
         return s3.Bucket(
             self,
             construct_id,
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
+            **encryption,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,

@@ -1,4 +1,4 @@
-"""The curated tables: the one source of truth for their names, columns, partitions and projection.
+"""The curated tables: the one source of truth for their names, columns and partitions.
 
 Everything else is derived from this module: Spark ``StructType``s (``curation.spark_schema``), the Glue
 tables deployed by CDK (``stacks``), the local DuckDB DDL (``spotify_lake.duck``) and ``docs/TABLES.md``.
@@ -30,31 +30,6 @@ class Column:
 
 
 @dataclass(frozen=True)
-class MonthProjection:
-    """Athena partition projection for a ``yyyy-MM`` string partition key (one partition per month).
-
-    Monthly partitions keep a five-year history at about sixty partitions instead of thousands of tiny
-    daily files, and still let a 30-day query read only one or two of them.
-    """
-
-    start: str = "2006-01"  # Spotify launched in 2006: no play can be older.
-    interval_unit: str = "MONTHS"
-    format: str = "yyyy-MM"
-
-    def properties(self, column: str, location: str) -> dict[str, str]:
-        """Glue table parameters that turn projection on for ``column`` under ``location``."""
-        return {
-            "projection.enabled": "true",
-            f"projection.{column}.type": "date",
-            f"projection.{column}.format": self.format,
-            f"projection.{column}.range": f"{self.start},NOW",
-            f"projection.{column}.interval": "1",
-            f"projection.{column}.interval.unit": self.interval_unit,
-            "storage.location.template": f"{location.rstrip('/')}/{column}=${{{column}}}",
-        }
-
-
-@dataclass(frozen=True)
 class Table:
     name: str
     description: str
@@ -62,7 +37,6 @@ class Table:
     #: Columns whose values identify one row; curation keeps one row per key.
     key: tuple[str, ...]
     partition_keys: tuple[Column, ...] = ()
-    projection: MonthProjection | None = None
     listener_scoped: bool = True
     notes: tuple[str, ...] = field(default=())
 
@@ -75,8 +49,6 @@ class Table:
             raise ValueError(f"table {self.name}: key columns {missing} are not columns")
         if self.listener_scoped and "listener_id" not in names:
             raise ValueError(f"table {self.name}: listener-scoped tables need listener_id")
-        if self.projection is not None and len(self.partition_keys) != 1:
-            raise ValueError(f"table {self.name}: month projection needs exactly one partition key")
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -152,7 +124,6 @@ PLAYS = Table(
         RAW_OBJECT,
     ),
     partition_keys=(_month_partition("play_month", "played_at"),),
-    projection=MonthProjection(),
 )
 
 TRACKS = Table(
@@ -233,7 +204,6 @@ ARTIST_SNAPSHOTS = Table(
         RUN_ID,
     ),
     partition_keys=(_month_partition("snapshot_month", "snapshot_date"),),
-    projection=MonthProjection(),
 )
 
 TOP_ITEMS = Table(
@@ -251,7 +221,6 @@ TOP_ITEMS = Table(
         RUN_ID,
     ),
     partition_keys=(_month_partition("snapshot_month", "snapshot_date"),),
-    projection=MonthProjection(),
 )
 
 SAVED_TRACKS = Table(
@@ -285,7 +254,6 @@ PLAYLISTS = Table(
         RUN_ID,
     ),
     partition_keys=(_month_partition("snapshot_month", "snapshot_date"),),
-    projection=MonthProjection(),
 )
 
 PLAYLIST_ITEMS = Table(
@@ -305,7 +273,6 @@ PLAYLIST_ITEMS = Table(
         RUN_ID,
     ),
     partition_keys=(_month_partition("snapshot_month", "snapshot_date"),),
-    projection=MonthProjection(),
 )
 
 SEARCH_RESULTS = Table(
@@ -324,7 +291,6 @@ SEARCH_RESULTS = Table(
         RUN_ID,
     ),
     partition_keys=(_month_partition("snapshot_month", "snapshot_date"),),
-    projection=MonthProjection(),
 )
 
 QUARANTINE = Table(

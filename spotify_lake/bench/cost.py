@@ -62,6 +62,9 @@ CLOUDWATCH_LOGS_STORAGE_GB_MONTH_USD = 0.03
 CLOUDWATCH_ALARM_MONTH_USD = 0.10
 # aws.amazon.com/eventbridge/pricing — EventBridge Scheduler, $1.00 per million invocations (after 14M free).
 SCHEDULER_INVOCATION_USD = 1.00 / 1_000_000
+# aws.amazon.com/eventbridge/pricing — events published by AWS services to the default bus are free, and so is
+# delivery to an SNS target: the failure-alert rules (stacks/monitoring.py) cost nothing until they fire.
+EVENTBRIDGE_SERVICE_EVENT_USD = 0.0
 
 GB = 1024**3
 TB = 1024**4
@@ -87,12 +90,13 @@ class Deployment:
     extractor_timeout_seconds: int = 900
     #: extract, curate, quality gate, choice, one Athena DDL per view (31 files), succeed.
     state_transitions_per_curate_run: int = 36
-    #: stacks/storage.py: one customer-managed key for every bucket, the secret, logs and alerts.
-    kms_keys: int = 1
+    #: stacks/storage.py: one customer-managed key (``encryption: customer-managed``) or none (``aws-managed``:
+    #: SSE-S3, SSE-SQS and the AWS-managed keys, no monthly fee and no KMS request for S3).
+    kms_keys: int = 0
     #: stacks/ingestion.py: one secret holding the app credentials and refresh tokens.
     secrets: int = 1
-    #: stacks/monitoring.py: six alarms.
-    alarms: int = 6
+    #: stacks/monitoring.py: one alarm (extraction gaps); failures are alerted by free EventBridge rules.
+    alarms: int = 1
     athena_queries_per_day: float = 30.0
     source: str = "defaults"
 
@@ -189,8 +193,9 @@ def monthly_cost(deployment: Deployment, volumes: Volumes, plays_per_day: float)
         * athena_billed_bytes(stored_plays * v.athena_bytes_per_query_per_play)
         / TB
         * ATHENA_TB_SCANNED_USD,
-        # Upper bound: one KMS request per S3 request (S3 Bucket Keys cut this by orders of magnitude).
-        "kms": d.kms_keys * KMS_KEY_MONTH_USD + (s3_puts + s3_gets) * KMS_REQUEST_USD,
+        # Upper bound: one KMS request per S3 request under the customer-managed key (S3 Bucket Keys cut this
+        # by orders of magnitude); SSE-S3 makes no KMS request at all.
+        "kms": d.kms_keys * KMS_KEY_MONTH_USD + (s3_puts + s3_gets) * KMS_REQUEST_USD * min(d.kms_keys, 1),
         # Upper bound: one GetSecretValue per invocation (a warm Lambda may cache it).
         "secrets_manager": d.secrets * SECRETS_MANAGER_SECRET_MONTH_USD + invocations * SECRETS_MANAGER_API_CALL_USD,
         "cloudwatch": log_gb * (CLOUDWATCH_LOGS_INGEST_GB_USD + CLOUDWATCH_LOGS_STORAGE_GB_MONTH_USD)
@@ -245,8 +250,9 @@ def _growth_note(deployment: Deployment, volumes: Volumes, plays_per_day: float)
 
 #: cdk.json context key holding one settings object per environment (see stacks/config.py).
 CDK_ENVIRONMENTS_KEY = "spotify-lake:environments"
-#: Environment the headline figures use: what a personal user deploys for real.
-DEFAULT_ENVIRONMENT = "prod"
+#: Environment the headline ("personal") figures use: ``dev`` is the personal profile of cdk.json (AWS-managed
+#: encryption, Flex, no retained data); ``prod`` keeps its customer-managed key and appears beside it.
+DEFAULT_ENVIRONMENT = "dev"
 #: Deployment field <- cdk.json environment setting of the same meaning.
 CDK_SETTINGS: dict[str, str] = {
     "extract_every_minutes": "extract_every_minutes",
@@ -280,8 +286,12 @@ def deployment_from_cdk_json(path: Path, environment: str = DEFAULT_ENVIRONMENT)
     found = {attr: _coerce(attr, settings[key]) for attr, key in CDK_SETTINGS.items() if key in settings}
     # The stack schedules one extract -> curate -> check -> views run a day (daily_run_at).
     found["curate_runs_per_day"] = 1.0
+    # stacks/storage.py creates the key only for `encryption: customer-managed`.
+    found["kms_keys"] = 1 if settings.get("encryption") == "customer-managed" else 0
     return replace(
-        Deployment(), **found, source=f"{path.name} environment {environment!r} ({', '.join(sorted(CDK_SETTINGS))})"
+        Deployment(),
+        **found,
+        source=f"{path.name} environment {environment!r} ({', '.join(sorted([*CDK_SETTINGS, 'encryption']))})",
     )
 
 

@@ -123,6 +123,11 @@ def test_deployment_from_cdk_environment(tmp_path):
     assert d.polls_per_day == 96
     assert d.curate_runs_per_day == 1
     assert "environment 'prod'" in d.source
+    assert d.kms_keys == 0  # no `encryption` key: no customer-managed key
+    path.write_text(
+        json.dumps({"context": {cost.CDK_ENVIRONMENTS_KEY: {"prod": env | {"encryption": "customer-managed"}}}})
+    )
+    assert cost.deployment_from_cdk_json(path, "prod").kms_keys == 1
     assert cost.deployment_from_cdk_json(path, "staging").source.startswith("defaults (cdk.json has no environment")
 
 
@@ -139,3 +144,36 @@ def test_summary_shape():
     assert s["personal_month_usd"] == pytest.approx(2.0981, abs=1e-4)
     assert s["per_million_plays_usd"] == pytest.approx(0.9036, abs=1e-4)
     assert len(s["growth"]) == len(cost.GROWTH_PLAYS_PER_DAY)
+
+
+def test_personal_deployment_costs_at_most_one_dollar_and_prod_keeps_its_key():
+    # The repository's own cdk.json with the model's default volumes (100 plays a day, one listener).
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "cdk.json"
+    dev = cost.deployment_from_cdk_json(path, "dev")
+    prod = cost.deployment_from_cdk_json(path, "prod")
+    assert cost.DEFAULT_ENVIRONMENT == "dev"
+    assert (dev.kms_keys, dev.glue_flex, dev.alarms) == (0, True, 1)
+    assert (prod.kms_keys, prod.glue_flex, prod.alarms) == (1, False, 1)
+    volumes = cost.Volumes()
+    personal = cost.monthly_cost(dev, volumes, cost.PERSONAL_PLAYS_PER_DAY)
+    # 48 polls a day -> 1440 a month x 2 s x 0.5 GB = 1440 GB-s at $0.0000133334
+    assert personal["lambda_duration"] == pytest.approx(0.0192000, rel=1e-5)
+    # a run is 60 s + 120 s x 100/1e6 = 60.012 s, billed 61 s: 30 x 61/3600 h x 2 DPU x $0.29 (Flex)
+    assert personal["glue"] == pytest.approx(0.2948333, rel=1e-6)
+    # 4320 + 1500 PUTs at $0.005/1000 and 8640 + 1500 GETs at $0.0004/1000
+    assert personal["s3_requests"] == pytest.approx(0.0291 + 0.004056)
+    # aws-managed: no key, and SSE-S3 makes no KMS request
+    assert personal["kms"] == 0
+    # $0.40 secret + 1440 GetSecretValue at $0.05 per 10,000
+    assert personal["secrets_manager"] == pytest.approx(0.4072)
+    # 8,880,000 log bytes = 0.00827014 GiB x $0.53, plus one alarm at $0.10
+    assert personal["cloudwatch"] == pytest.approx(0.1043832, rel=1e-5)
+    assert personal["total"] == pytest.approx(0.933026, abs=1e-5)
+    assert personal["total"] <= 1.00
+    expensive = cost.monthly_cost(prod, volumes, cost.PERSONAL_PLAYS_PER_DAY)
+    # standard Glue 30 x 61/3600 x 2 x $0.44; the key $1 + 15,960 S3 requests at $0.03 per 10,000
+    assert expensive["glue"] == pytest.approx(0.4473333, rel=1e-6)
+    assert expensive["kms"] == pytest.approx(1.04788)
+    assert expensive["total"] == pytest.approx(2.133406, abs=1e-5)

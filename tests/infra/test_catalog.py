@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from curation import schema
@@ -34,29 +36,66 @@ def test_glue_columns_equal_the_schema_source(synthesized, env):
         ]
 
 
-def test_tables_are_parquet_under_curated_with_month_projection(synthesized):
-    stack = synthesized.stacks["prod"]
+@pytest.mark.parametrize("env", ENVS)
+def test_tables_are_parquet_under_curated_without_partition_projection(synthesized, env):
+    # The job registers partitions with their run-scoped locations; with projection on, Athena would ignore them.
+    stack = synthesized.stacks[env]
     bucket = {"Ref": logical_id_of(stack, stack.storage.curated_bucket)}
-    by_name = glue_tables(synthesized, "prod")
+    by_name = glue_tables(synthesized, env)
     plays = by_name["plays"]
     assert plays["StorageDescriptor"]["Location"] == {"Fn::Join": ["", ["s3://", bucket, "/curated/plays/"]]}
     assert plays["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"] == (
         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
     )
-    params = plays["Parameters"]
-    assert params["classification"] == "parquet"
-    assert params["projection.enabled"] == "true"
-    assert params["projection.play_month.type"] == "date"
-    assert params["projection.play_month.format"] == "yyyy-MM"
-    assert params["projection.play_month.range"] == "2006-01,NOW"
-    assert params["projection.play_month.interval"] == "1"
-    assert params["projection.play_month.interval.unit"] == "MONTHS"
-    assert params["storage.location.template"] == {
-        "Fn::Join": ["", ["s3://", bucket, "/curated/plays/play_month=${play_month}"]]
+    assert plays["PartitionKeys"] == [
+        {"Name": "play_month", "Type": "string", "Comment": "Partition: month of played_at, yyyy-MM (UTC)"}
+    ]
+    for name, table in by_name.items():
+        assert table["Parameters"]["classification"] == "parquet", name
+        assert not [k for k in table["Parameters"] if k.startswith(("projection.", "storage."))], name
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_nothing_with_a_fixed_name_is_retained(synthesized, env):
+    # A retained resource with a fixed physical name makes the next create of a stack of the same name fail
+    # (AlreadyExists). Retained resources must have generated names, or names unique to the stack's creation.
+    fixed_name = {
+        "AWS::Glue::Database": lambda p: p["DatabaseInput"].get("Name"),
+        "AWS::Glue::Table": lambda p: p["TableInput"].get("Name"),
+        "AWS::Glue::Job": lambda p: p.get("Name"),
+        "AWS::Glue::SecurityConfiguration": lambda p: p.get("Name"),
+        "AWS::Athena::WorkGroup": lambda p: p.get("Name"),
+        "AWS::Athena::NamedQuery": lambda p: None,  # named queries have ids, not unique names
+        "AWS::CloudWatch::Dashboard": lambda p: p.get("DashboardName"),
+        "AWS::StepFunctions::StateMachine": lambda p: p.get("StateMachineName"),
+        "AWS::Logs::LogGroup": lambda p: p.get("LogGroupName"),
+        "AWS::S3::Bucket": lambda p: p.get("BucketName"),
+        "AWS::SecretsManager::Secret": lambda p: p.get("Name"),
+        "AWS::SNS::Topic": lambda p: p.get("TopicName"),
+        "AWS::SQS::Queue": lambda p: p.get("QueueName"),
+        "AWS::KMS::Key": lambda p: None,
     }
-    # Tables without partitions have no projection.
-    assert "projection.enabled" not in by_name["tracks"]["Parameters"]
-    assert "PartitionKeys" not in by_name["tracks"] or by_name["tracks"]["PartitionKeys"] == []
+    retained = []
+    for logical_id, r in synthesized.templates[env]["Resources"].items():
+        if r.get("DeletionPolicy") != "Retain" and r.get("UpdateReplacePolicy") != "Retain":
+            continue
+        name = fixed_name[r["Type"]](r["Properties"])
+        if name is None:
+            continue
+        # A name containing the stack id (a new UUID for every stack creation) cannot collide.
+        assert "AWS::StackId" in json.dumps(name), (r["Type"], logical_id, name)
+        retained.append(r["Type"])
+    if env == "prod":
+        assert retained == ["AWS::Logs::LogGroup", "AWS::Logs::LogGroup"]  # Glue's error and output groups
+    else:
+        assert retained == []
+    # The resources with fixed names exist and are deleted with the stack.
+    template = synthesized.templates[env]
+    for type_ in ("AWS::Glue::Database", "AWS::Athena::WorkGroup", "AWS::Glue::SecurityConfiguration"):
+        _, resource = only(template, type_)
+        assert resource.get("DeletionPolicy", "Delete") == "Delete", type_
+    _, workgroup = only(template, "AWS::Athena::WorkGroup")
+    assert workgroup["Properties"]["RecursiveDeleteOption"] is True
 
 
 @pytest.mark.parametrize(("env", "database"), [("dev", "spotify_lake_dev"), ("prod", "spotify_lake_prod")])
@@ -75,10 +114,13 @@ def test_athena_workgroup(synthesized, env, cutoff_mb):
     assert config["EngineVersion"] == {"SelectedEngineVersion": "Athena engine version 3"}
     assert config["BytesScannedCutoffPerQuery"] == cutoff_mb * 1024 * 1024
     results = config["ResultConfiguration"]
-    assert results["EncryptionConfiguration"] == {
-        "EncryptionOption": "SSE_KMS",
-        "KmsKey": {"Fn::GetAtt": [logical_id_of(stack, stack.storage.key), "Arn"]},
-    }
+    if env == "prod":  # encryption: customer-managed
+        assert results["EncryptionConfiguration"] == {
+            "EncryptionOption": "SSE_KMS",
+            "KmsKey": {"Fn::GetAtt": [logical_id_of(stack, stack.storage.key), "Arn"]},
+        }
+    else:  # aws-managed
+        assert results["EncryptionConfiguration"] == {"EncryptionOption": "SSE_S3"}
     assert results["OutputLocation"] == {
         "Fn::Join": ["", ["s3://", {"Ref": logical_id_of(stack, stack.storage.athena_results_bucket)}, "/results/"]]
     }

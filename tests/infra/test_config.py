@@ -49,6 +49,19 @@ def test_env_context_selects_one_environment():
         ("glue_flex", "yes", "glue_flex has the wrong type"),
         ("glue_workers", True, "glue_workers has the wrong type"),
         ("search_queries", ["genre:pop", ""], "search_queries must be a list of non-empty strings"),
+        # Values AWS would reject at deploy time (or at the first run) are refused at synth.
+        ("glue_worker_type", "G.025X", "G.025X is for Glue streaming jobs only; a glueetl job rejects it"),
+        ("glue_worker_type", "G.3X", "glue_worker_type must be one of G.1X, G.2X, G.4X, G.8X"),
+        ("glue_timeout_minutes", 600, "glue_timeout_minutes must be 5..420 (the daily pipeline stops after 8 hours"),
+        ("extractor_timeout_seconds", 901, "extractor_timeout_seconds must be 30..900 (the Lambda maximum)"),
+        ("extractor_memory_mb", 64, "extractor_memory_mb must be 128..10240"),
+        (
+            "extractor_reserved_concurrency",
+            0,
+            "extractor_reserved_concurrency must be null (no reservation) or 1..1000",
+        ),
+        ("extractor_reserved_concurrency", "1", "extractor_reserved_concurrency has the wrong type"),
+        ("encryption", "kms", "encryption must be 'aws-managed' or 'customer-managed'"),
     ],
 )
 def test_bad_values_fail_naming_the_environment_and_key(key, value, message):
@@ -59,10 +72,24 @@ def test_bad_values_fail_naming_the_environment_and_key(key, value, message):
     assert message in str(failure.value)
 
 
-def test_flex_needs_g1x_or_larger():
-    settings = dev_settings() | {"glue_worker_type": "G.025X", "glue_flex": True}
-    with pytest.raises(ConfigError, match=r"Flex runs on G.1X or G.2X workers only"):
+def test_flex_runs_on_g1x_or_g2x_only():
+    settings = dev_settings() | {"glue_worker_type": "G.4X", "glue_flex": True}
+    with pytest.raises(ConfigError, match=r"cdk.json environment 'dev': glue_flex Flex runs on G.1X or G.2X"):
         parse_environment("dev", settings)
+    assert parse_environment("dev", settings | {"glue_flex": False}).glue_worker_type == "G.4X"
+
+
+def test_new_keys_default_and_parse():
+    dev, prod = load_environments(cdk_context())
+    assert (dev.encryption, dev.customer_managed_key) == ("aws-managed", False)
+    assert (prod.encryption, prod.customer_managed_key) == ("customer-managed", True)
+    assert dev.extractor_reserved_concurrency is None
+    settings = dev_settings()
+    settings.pop("extractor_reserved_concurrency")  # absent means null
+    assert parse_environment("dev", settings).extractor_reserved_concurrency is None
+    assert (
+        parse_environment("dev", settings | {"extractor_reserved_concurrency": 3}).extractor_reserved_concurrency == 3
+    )
 
 
 def test_unknown_and_missing_keys_are_errors():

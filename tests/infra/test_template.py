@@ -42,23 +42,28 @@ def actions_on(stmts: list[dict], resource_fragment: str) -> set[str]:
 # -- storage --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("env", ENVS)
-def test_key_is_customer_managed_with_rotation(synthesized, env):
-    _, key = only(synthesized.templates[env], "AWS::KMS::Key")
+def test_prod_has_one_customer_managed_key_with_rotation_and_dev_none(synthesized):
+    # prod: encryption customer-managed; dev: aws-managed (no $1 a month key)
+    _, key = only(synthesized.templates["prod"], "AWS::KMS::Key")
     assert key["Properties"]["EnableKeyRotation"] is True
+    assert not resources(synthesized.templates["dev"], "AWS::KMS::Key")
+    assert synthesized.stacks["dev"].storage.key is None
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_data_buckets_use_the_lake_key_and_access_logs_use_sse_s3(synthesized, env):
+def test_data_buckets_use_the_lake_key_or_sse_s3_and_access_logs_use_sse_s3(synthesized, env):
     stack = synthesized.stacks[env]
     template = synthesized.templates[env]
-    key_id = logical_id_of(stack, stack.storage.key)
     storage = stack.storage
     for bucket in (storage.raw_bucket, storage.curated_bucket, storage.athena_results_bucket):
         props = template["Resources"][logical_id_of(stack, bucket)]["Properties"]
         rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-        assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        if env == "prod":
+            key_id = logical_id_of(stack, stack.storage.key)
+            assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+            assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        else:
+            assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
         assert props["LoggingConfiguration"]["DestinationBucketName"] == {
             "Ref": logical_id_of(stack, storage.access_logs_bucket)
         }
@@ -116,10 +121,36 @@ def test_data_is_retained_unless_the_environment_allows_destroy(synthesized, env
 @pytest.mark.parametrize(("env", "days"), [("dev", 14), ("prod", 365)])
 def test_log_groups_are_encrypted_and_keep_logs_as_configured(synthesized, env, days):
     groups = resources(synthesized.templates[env], "AWS::Logs::LogGroup")
-    assert len(groups) == 3  # extractor, quality gate, state machine
+    assert len(groups) == 5  # extractor, quality gate, state machine, Glue's error and output
     for g in groups.values():
         assert g["Properties"]["RetentionInDays"] == days
-        assert "KmsKeyId" in g["Properties"]
+        # customer-managed: the lake key; aws-managed: CloudWatch Logs' default encryption
+        assert ("KmsKeyId" in g["Properties"]) == (env == "prod")
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_glue_writes_its_logs_into_the_stacks_own_groups(synthesized, env):
+    # Glue 5.0 names its groups <--custom-logGroup-prefix>/error and /output; the stack creates exactly those.
+    stack = synthesized.stacks[env]
+    template = synthesized.templates[env]
+    _, job = only(template, "AWS::Glue::Job")
+    prefix = job["Properties"]["DefaultArguments"]["--custom-logGroup-prefix"]
+    assert prefix == {
+        "Fn::Join": [
+            "",
+            [f"/aws-glue/spotify-lake-{env}-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}],
+        ]
+    }
+    for kind, group in stack.processing.log_groups.items():
+        props = template["Resources"][logical_id_of(stack, group)]["Properties"]
+        assert props["LogGroupName"] == {"Fn::Join": ["/", [prefix, kind]]}
+    stmts = role_statements(template, logical_id_of(stack, stack.processing.role))
+    log_actions = {a for s in stmts for a in as_list(s["Action"]) if a.startswith("logs:")}
+    assert log_actions == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"} | (
+        {"logs:AssociateKmsKey"} if env == "prod" else set()
+    )
+    # only on the two groups, nowhere else under /aws-glue/
+    assert not [s for s in stmts if "/aws-glue/" in json.dumps(s["Resource"])]
 
 
 # -- least privilege --------------------------------------------------------------------------------------
@@ -128,7 +159,8 @@ def test_log_groups_are_encrypted_and_keep_logs_as_configured(synthesized, env, 
 @pytest.mark.parametrize("env", ENVS)
 def test_no_policy_grants_wildcard_actions_on_data_services(synthesized, env):
     stack = synthesized.stacks[env]
-    lake_key = {"Fn::GetAtt": [logical_id_of(stack, stack.storage.key), "Arn"]}
+    key = stack.storage.key
+    lake_key = {"Fn::GetAtt": [logical_id_of(stack, key), "Arn"]} if key is not None else "no key"
     for policy in resources(synthesized.templates[env], "AWS::IAM::Policy").values():
         for s in policy["Properties"]["PolicyDocument"]["Statement"]:
             for action in as_list(s["Action"]):
@@ -168,13 +200,42 @@ def test_extractor_writes_raw_and_state_and_reads_only_its_secret(synthesized):
     assert actions_on(stmts, secret) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
 
 
-def test_glue_reads_raw_and_writes_curated(synthesized):
-    stack = synthesized.stacks["dev"]
-    template = synthesized.templates["dev"]
+@pytest.mark.parametrize("env", ENVS)
+def test_glue_reads_raw_and_writes_curated(synthesized, env):
+    stack = synthesized.stacks[env]
+    template = synthesized.templates[env]
     stmts = role_statements(template, logical_id_of(stack, stack.processing.role))
+    raw = logical_id_of(stack, stack.storage.raw_bucket)
+    curated = logical_id_of(stack, stack.storage.curated_bucket)
     assert actions_on(stmts, "/raw/*") == {"s3:GetObject"}
+    # Publishing writes fresh run prefixes and deletes superseded versions and killed runs' prefixes.
     assert actions_on(stmts, "/curated/*") == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+    # Run summaries are one PUT: no delete under _runs/.
     assert actions_on(stmts, "/_runs/*") == {"s3:GetObject", "s3:PutObject"}
+    # Hadoop's exists() HEADs the directory keys themselves.
+    exact = {
+        json.dumps(r, sort_keys=True)
+        for s in stmts
+        if as_list(s["Action"]) == ["s3:GetObject"]
+        for r in as_list(s["Resource"])
+        if not json.dumps(r).endswith('*"]]}')
+    }
+    assert exact == {
+        json.dumps({"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, f"/{key}"]]}, sort_keys=True)
+        for bucket, key in ((raw, "raw"), (curated, "curated"), (curated, "_runs"))
+    }
+    # The Glue catalog: exactly the publish actions, on the catalog, this database and its tables.
+    [catalog] = [s for s in stmts if any(a.startswith("glue:") for a in as_list(s["Action"]))]
+    assert set(catalog["Action"]) == {
+        "glue:GetTable", "glue:UpdateTable", "glue:GetPartitions",
+        "glue:BatchCreatePartition", "glue:BatchUpdatePartition", "glue:BatchDeletePartition",
+    }  # fmt: skip
+    database = f"spotify_lake_{env}"
+    assert [json.dumps(r).split(":glue:")[1] for r in catalog["Resource"]] == [
+        '", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}, ":catalog"]]}',
+        f'", {{"Ref": "AWS::Region"}}, ":", {{"Ref": "AWS::AccountId"}}, ":database/{database}"]]}}',
+        f'", {{"Ref": "AWS::Region"}}, ":", {{"Ref": "AWS::AccountId"}}, ":table/{database}/*"]]}}',
+    ]
     assert not actions_on(stmts, "/_state/")
     assert not actions_on(stmts, logical_id_of(stack, stack.storage.athena_results_bucket))
 
@@ -201,7 +262,8 @@ def test_extractor_lambda(synthesized, env, timeout):
     assert fn["Runtime"] == "python3.13"
     assert fn["Handler"] == "extraction.handler.lambda_handler"
     assert fn["Timeout"] == timeout
-    assert fn["ReservedConcurrentExecutions"] == 1
+    # No reservation by default: Lambda refuses one that leaves less than the account minimum unreserved.
+    assert "ReservedConcurrentExecutions" not in fn
     assert fn["TracingConfig"] == {"Mode": "Active"}
     env_vars = fn["Environment"]["Variables"]
     assert env_vars["RAW_BUCKET"] == {"Ref": logical_id_of(stack, stack.storage.raw_bucket)}
@@ -209,10 +271,15 @@ def test_extractor_lambda(synthesized, env, timeout):
     assert env_vars["SECRET_ID"] == {"Ref": logical_id_of(stack, stack.ingestion.secret)}
     assert env_vars["SPOTIFY_MODE_HINT"] == "development"
     _, invoke_config = only(template, "AWS::Lambda::EventInvokeConfig")
-    queue = logical_id_of(stack, stack.ingestion.failed_invocations)
+    # A failed scheduled run is an event on the default bus (Monitoring's rule makes it one alert).
     assert invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": [queue, "Arn"]
-    }
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":events:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"},
+             ":event-bus/default"],
+        ]
+    }  # fmt: skip
+    assert invoke_config["Properties"]["MaximumRetryAttempts"] == 0
 
 
 def test_extractor_environment_matches_what_the_extractor_reads(synthesized):
@@ -274,6 +341,7 @@ def test_glue_job_is_glue_5_with_security_configuration(synthesized, env, flex):
                     "--raw_root": Match.any_value(),
                     "--curated_root": Match.any_value(),
                     "--runs_root": Match.any_value(),
+                    "--glue_database": f"spotify_lake_{env}",
                     "--extra-py-files": Match.object_like({"Fn::Join": Match.any_value()}),
                 }
             ),
@@ -281,9 +349,13 @@ def test_glue_job_is_glue_5_with_security_configuration(synthesized, env, flex):
     )
     _, security = only(synthesized.templates[env], "AWS::Glue::SecurityConfiguration")
     encryption = security["Properties"]["EncryptionConfiguration"]
-    assert encryption["S3Encryptions"][0]["S3EncryptionMode"] == "SSE-KMS"
-    assert encryption["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
-    assert encryption["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
+    # No CloudWatch encryption: the job logs into the stack's own (encrypted when a key exists) log groups.
+    assert "CloudWatchEncryption" not in encryption
+    if env == "prod":
+        assert encryption["S3Encryptions"][0]["S3EncryptionMode"] == "SSE-KMS"
+        assert encryption["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
+    else:
+        assert encryption == {"S3Encryptions": [{"S3EncryptionMode": "SSE-S3"}]}
 
 
 def test_glue_job_arguments_are_the_ones_the_script_reads(synthesized):
@@ -291,8 +363,9 @@ def test_glue_job_arguments_are_the_ones_the_script_reads(synthesized):
 
     script = (Path(__file__).resolve().parents[2] / "glue" / "jobs" / "curate.py").read_text()
     _, job = only(synthesized.templates["prod"], "AWS::Glue::Job")
-    ours = [a.removeprefix("--") for a in job["Properties"]["DefaultArguments"] if a.endswith("_root")]
-    assert sorted(ours) == ["curated_root", "raw_root", "runs_root"]
+    arguments = job["Properties"]["DefaultArguments"]
+    ours = [a.removeprefix("--") for a in arguments if a.endswith("_root") or a == "--glue_database"]
+    assert sorted(ours) == ["curated_root", "glue_database", "raw_root", "runs_root"]
     for name in [*ours, "run_id"]:
         assert f'"{name}"' in script, name
 

@@ -33,17 +33,18 @@ def test_fields_removed_for_development_mode_apps_are_nullable():
             assert schema.table(table_name).column(column).nullable, f"{table_name}.{column}"
 
 
-def test_month_projection_properties():
-    props = schema.PLAYS.projection.properties("play_month", "s3://bucket/curated/plays/")
-    assert props == {
-        "projection.enabled": "true",
-        "projection.play_month.type": "date",
-        "projection.play_month.format": "yyyy-MM",
-        "projection.play_month.range": "2006-01,NOW",
-        "projection.play_month.interval": "1",
-        "projection.play_month.interval.unit": "MONTHS",
-        "storage.location.template": "s3://bucket/curated/plays/play_month=${play_month}",
+def test_partitioned_tables_and_their_monthly_keys():
+    # No partition projection: the job registers each partition (and its location) in the Glue catalog.
+    keys = {t.name: [c.name for c in t.partition_keys] for t in schema.TABLES if t.partition_keys}
+    assert keys == {
+        "plays": ["play_month"],
+        "artist_snapshots": ["snapshot_month"],
+        "top_items": ["snapshot_month"],
+        "playlists": ["snapshot_month"],
+        "playlist_items": ["snapshot_month"],
+        "search_results": ["snapshot_month"],
     }
+    assert not any(hasattr(t, "projection") for t in schema.TABLES)
 
 
 def test_unknown_table_names_the_known_ones():

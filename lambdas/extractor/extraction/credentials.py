@@ -47,13 +47,20 @@ class AppCredentials:
 
 
 def parse_secret(text: str, where: str) -> AppCredentials:
-    """Validate the secret's JSON; errors name the problem, never a value."""
+    """Validate the secret's JSON; errors name the problem, never a value.
+
+    A document without listeners (the placeholder the stack creates, ``{"client_id": "", "client_secret": "",
+    "listeners": [], "placeholder": "..."}``, or app credentials before the first ``authorize``) is not an
+    error: it yields credentials with no listener, and the extractor ends without extracting anything.
+    """
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, TypeError):
         raise SecretUnavailable(f"{where} is not a JSON object") from None
     if not isinstance(document, dict):
         raise SecretUnavailable(f"{where} is not a JSON object")
+    if document.get("listeners", []) == []:
+        return AppCredentials(str(document.get("client_id") or ""), str(document.get("client_secret") or ""), ())
     for name in ("client_id", "client_secret"):
         if not isinstance(document.get(name), str) or not document[name]:
             raise SecretUnavailable(f"{where} lacks a non-empty string {name!r}")

@@ -50,16 +50,17 @@ def lambda_handler(event, context):
         log=logger,
     )
     emit_metrics(outcome.summary)
-    logger.info(
-        "extraction run ended",
-        extra={
-            "run_id": outcome.summary["run_id"],
-            "status": outcome.summary["status"],
-            "items_written": outcome.summary["items_written"],
-            "requests": outcome.summary["requests_total"],
-            "gaps_detected": outcome.summary["gaps_detected"],
-        },
-    )
+    if outcome.summary["status"] != "not_authorized":  # that run already said so in its one line
+        logger.info(
+            "extraction run ended",
+            extra={
+                "run_id": outcome.summary["run_id"],
+                "status": outcome.summary["status"],
+                "items_written": outcome.summary["items_written"],
+                "requests": outcome.summary["requests_total"],
+                "gaps_detected": outcome.summary["gaps_detected"],
+            },
+        )
     if outcome.fatal is not None:
         raise outcome.fatal
     return outcome.summary

@@ -144,6 +144,8 @@ class _Run:
         self.units: list[UnitResult] = []
         self.listeners: list[dict] = []
         self.fatal: ExtractorError | None = None
+        #: The secret names no listener yet (before the first `authorize`): the run ends at once, cleanly.
+        self.not_authorized = False
         self.referenced: dict[str, dict[str, bool]] = {"artists": {}, "albums": {}, "tracks": {}}
         self.captured_playlists: set[str] = set()
 
@@ -207,6 +209,14 @@ class _Run:
     # -- the run ------------------------------------------------------------------------------------------
     def execute(self) -> RunOutcome:
         creds = self.rt.secrets.load()
+        if not creds.listeners:
+            # Deployed but not yet authorized: nothing to extract and nothing wrong. One line, no error, so a
+            # scheduled run before the first `authorize` raises no alert.
+            self.log.warning(
+                "no listener is authorized yet: run `python -m spotify_lake authorize --secret-id <SecretArn>`"
+            )
+            self.not_authorized = True
+            return RunOutcome(self.summary(), None)
         enabled = self.enabled_sources
         catalogue_api = None
         for index, listener in enumerate(creds.listeners):
@@ -423,7 +433,9 @@ class _Run:
             agg["skipped"] = dict(sorted(agg["skipped"].items()))
             agg["throttled_seconds"] = round(agg["throttled_seconds"], 3)
         statuses = {u.status for u in self.units} | {"failed" for li in self.listeners if li["status"] == "failed"}
-        if self.governor.checkpoint_reason:
+        if self.not_authorized:
+            status = "not_authorized"
+        elif self.governor.checkpoint_reason:
             status = "checkpointed"
         elif statuses & {"failed", "conflict"}:
             status = "failed"
