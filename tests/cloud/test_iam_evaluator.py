@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.cloud.calls import AwsCall
 from tests.cloud.iam.evaluate import MISSING_KEY_403, Outcome, evaluate, requests_for
-from tests.cloud.iam.platform import alarm_calls
+from tests.cloud.iam.platform import alarm_calls, log_group_calls
 from tests.cloud.iam.template import ACCOUNT, REGION, TemplateModel
 
 BUCKET = "unit-lake"
@@ -274,3 +274,35 @@ def test_the_tls_deny_is_evaluated_first():
     assert denied.decision == "ExplicitlyDenied"
     assert denied.explanation == "explicitly denied by statement #1 of resource policy BucketPolicy"
     assert allowed.decision == "Allowed"
+
+
+def _log_group_key_use(account_pattern: str) -> list[Outcome]:
+    """CloudWatch Logs using a log group's key, against a key policy conditioned on the encryption context."""
+    logs_statement = {
+        "Sid": "CloudWatchLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "Action": ["kms:Decrypt*", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{account_pattern}:*"}},
+    }
+    root = {"Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "kms:*", "Resource": "*"}
+    resources = {
+        "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [root, logs_statement]}}},
+        "Logs": {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": "/unit/app", "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}},
+        },
+    }
+    model = TemplateModel("unit", "Unit", {"Resources": resources}, {})
+    calls = log_group_calls(model)
+    assert [c.context["kms:EncryptionContext:aws:logs:arn"] for c in calls] == [
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/unit/app"
+    ] * 2
+    return evaluate(requests_for(calls, model), {"unit": model})
+
+
+def test_a_key_policy_condition_on_the_encryption_context_is_evaluated():
+    # iam-simulate 0.1.173 drops kms:EncryptionContext:<key> during validation; simulate.mjs decides again.
+    assert [o.decision for o in _log_group_key_use(ACCOUNT)] == ["Allowed", "Allowed"]
+    assert [o.decision for o in _log_group_key_use("999999999999")] == ["ImplicitlyDenied", "ImplicitlyDenied"]

@@ -210,7 +210,7 @@ def _extractor_scenarios(secrets: Any) -> None:
         finally:
             handler.install_runtime(None)
 
-    with Emulator(seed=31, days=10, listeners=2) as emu:
+    with Emulator(seed=31, days=3, listeners=2) as emu:
         document = {
             "client_id": emu.client_id,
             "client_secret": emu.client_secret,

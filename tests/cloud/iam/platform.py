@@ -76,6 +76,7 @@ def platform_calls(model: TemplateModel) -> list[AwsCall]:
     calls += alarm_calls(model)
     calls += rule_calls(model, labels)
     calls += lambda_calls(model, labels)
+    calls += log_group_calls(model)
     return calls
 
 
@@ -322,4 +323,26 @@ def lambda_calls(model: TemplateModel, labels: dict[str, str]) -> list[AwsCall]:
         calls.append(AwsCall(label, "logs:PutLogEvents", stream, origin))
         if props.get("TracingConfig", {}).get("Mode") == "Active":
             calls += [AwsCall(label, a, "*", origin) for a in ("xray:PutTraceSegments", "xray:PutTelemetryRecords")]
+        if props.get("KmsKeyArn"):  # environment variables under a customer-managed key: decrypted at start
+            context = {
+                "kms:ViaService": f"lambda.{REGION}.amazonaws.com",
+                "kms:CallerAccount": ACCOUNT,
+                "kms:EncryptionContext:aws:lambda:FunctionArn": model.get_att(logical, "Arn"),
+            }
+            calls.append(AwsCall(label, "kms:Decrypt", str(props["KmsKeyArn"]), origin, context))
+    return calls
+
+
+def log_group_calls(model: TemplateModel) -> list[AwsCall]:
+    """CloudWatch Logs uses a log group's customer-managed key itself, as its regional service principal."""
+    calls = []
+    for logical, resource in model.by_type("AWS::Logs::LogGroup").items():
+        key = resource.get("Properties", {}).get("KmsKeyId")
+        if key is None:
+            continue
+        group = model.get_att(logical, "Arn").removesuffix(":*")
+        context = {"kms:EncryptionContext:aws:logs:arn": group, "aws:SourceAccount": ACCOUNT}
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            principal = f"service:logs.{REGION}.amazonaws.com"
+            calls.append(AwsCall(principal, action, model.key(key, "logs").arn, f"log group {logical}", context))
     return calls
