@@ -8,8 +8,15 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYSPARK_PYTHON := $(abspath $(PY))
+# Hadoop's S3A client for the S3 protocol tests, matching PySpark 3.5.4's Hadoop (3.3.4); fetched with Maven
+# into a cache outside the repository, and handed to the tests' SparkSession (curation.session.EXTRA_JARS_ENV).
+JARS_DIR ?= $(HOME)/.cache/spotify-lake/jars
+ARTIFACT_hadoop-aws-3.3.4.jar := org.apache.hadoop:hadoop-aws:3.3.4
+ARTIFACT_aws-java-sdk-bundle-1.12.262.jar := com.amazonaws:aws-java-sdk-bundle:1.12.262
+S3A_JARS := $(JARS_DIR)/hadoop-aws-3.3.4.jar $(JARS_DIR)/aws-java-sdk-bundle-1.12.262.jar
+export CURATION_EXTRA_JARS := $(subst $(eval) ,:,$(S3A_JARS))
 
-.PHONY: help venv demo test lint format synth deploy bench reliability clean
+.PHONY: help venv jars demo test lint format synth deploy bench reliability clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -23,10 +30,17 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 venv: $(STAMP)  ## create .venv and install the pinned dependencies
 
+$(JARS_DIR)/%.jar:
+	@command -v mvn >/dev/null || { echo "Maven (mvn) is needed to fetch $*.jar: apt-get install maven" >&2; exit 1; }
+	mvn -q -B dependency:copy -Dartifact=$(ARTIFACT_$*.jar) -DoutputDirectory=$(JARS_DIR)
+	test -s $@
+
+jars: $(S3A_JARS)  ## fetch the S3A jars the S3 protocol tests load into local Spark
+
 demo: $(STAMP)  ## run the whole pipeline locally on the offline emulator; writes out/
 	$(PY) -m spotify_lake demo
 
-test: $(STAMP) $(NODE_STAMP)  ## run the whole test suite (node_modules: the IAM evaluator)
+test: $(STAMP) $(NODE_STAMP) $(S3A_JARS)  ## run the whole test suite (node_modules: the IAM evaluator; jars: S3A)
 	$(PY) -m pytest
 
 lint: $(STAMP)  ## ruff

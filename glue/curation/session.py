@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from pyspark.sql import SparkSession
 
@@ -50,14 +54,105 @@ def sized_shuffle(spark, input_bytes: int):
         spark.conf.set(SHUFFLE_CONF, before)
 
 
-def build_session(*, master: str | None = None, extra: dict[str, str] | None = None, app_name: str = "curate"):
-    """A SparkSession with :data:`SETTINGS`; in Glue ``master`` is None and the cluster's master is used."""
+#: Local Spark only: jars (paths separated by ``:`` or ``,``) put on ``spark.jars`` when the JVM starts. The tests
+#: set it to Hadoop's S3A client (hadoop-aws + the AWS SDK bundle, fetched by the Makefile's set-up) so the job's
+#: ``s3://`` paths can reach an S3 endpoint; Glue never sets it, because EMRFS serves ``s3://`` there.
+EXTRA_JARS_ENV = "CURATION_EXTRA_JARS"
+
+
+def extra_jars() -> list[str]:
+    """The jars named by :data:`EXTRA_JARS_ENV`; a named jar that does not exist is an error, never skipped."""
+    named = [p for p in os.environ.get(EXTRA_JARS_ENV, "").replace(",", ":").split(":") if p]
+    missing = [p for p in named if not Path(p).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{EXTRA_JARS_ENV} names jars that do not exist: {missing} (`make test` fetches them)")
+    return named
+
+
+def build_session(
+    *,
+    master: str | None = None,
+    extra: dict[str, str] | None = None,
+    app_name: str = "curate",
+    jars: Sequence[str] | None = None,
+):
+    """A SparkSession with :data:`SETTINGS`; in Glue ``master`` is None and the cluster's master is used.
+
+    A local session (``master`` given) also loads ``jars`` or, when none are given, :func:`extra_jars`. The JVM
+    reads ``spark.jars`` only when it starts, so the first session of a process decides.
+    """
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
+        local_jars = list(jars) if jars is not None else extra_jars()
+        if local_jars:
+            builder = builder.config("spark.jars", ",".join(local_jars))
     for key, value in {**SETTINGS, **(extra or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     for key, value in SETTINGS.items():  # getOrCreate may hand back an existing session: enforce ours
         spark.conf.set(key, value)
     return spark
+
+
+@dataclass(frozen=True)
+class S3Endpoint:
+    """An S3-compatible endpoint for local Spark (tests: moto in server mode), reached with Hadoop's S3A client."""
+
+    url: str  # e.g. https://127.0.0.1:5000
+    access_key: str
+    secret_key: str
+    region: str = "us-east-1"
+    #: SSE-KMS key the client names on every write, as the Glue job's security configuration makes EMRFS do.
+    sse_kms_key: str | None = None
+
+
+def s3a_options(endpoint: S3Endpoint) -> dict[str, str]:
+    """Hadoop options that make ``s3://`` and ``s3a://`` paths S3A paths on ``endpoint``.
+
+    ``fs.s3.impl`` maps the job's ``s3://`` URIs to S3A, as Glue maps them to EMRFS. Directory markers are kept
+    (S3A's default in 3.3.4 deletes the parent markers after every write, a request EMRFS does not make), and
+    retries are few so a refused request fails the run quickly instead of retrying for minutes. An endpoint
+    with SSE-KMS buckets must be HTTPS: the AWS SDK for Java refuses to send a KMS key id over plain HTTP, and
+    S3A sends the source's key id with every copy.
+    """
+    options = {
+        "fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "fs.AbstractFileSystem.s3.impl": "org.apache.hadoop.fs.s3a.S3A",
+        "fs.s3a.endpoint": endpoint.url,
+        "fs.s3a.endpoint.region": endpoint.region,
+        "fs.s3a.path.style.access": "true",
+        "fs.s3a.connection.ssl.enabled": str(endpoint.url.startswith("https:")).lower(),
+        "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+        "fs.s3a.access.key": endpoint.access_key,
+        "fs.s3a.secret.key": endpoint.secret_key,
+        "fs.s3a.directory.marker.retention": "keep",
+        "fs.s3a.attempts.maximum": "2",
+        "fs.s3a.retry.limit": "2",
+        "fs.s3a.retry.interval": "100ms",
+        "fs.s3a.connection.establish.timeout": "5000",
+        "fs.s3a.connection.timeout": "30000",
+    }
+    if endpoint.sse_kms_key:
+        options["fs.s3a.encryption.algorithm"] = "SSE-KMS"
+        options["fs.s3a.encryption.key"] = endpoint.sse_kms_key
+    return options
+
+
+def use_s3_endpoint(spark, endpoint: S3Endpoint) -> None:
+    """Point a running local session's ``s3://``/``s3a://`` paths at ``endpoint`` (needs the S3A jars loaded).
+
+    Options go on the live Hadoop configuration, which every later FileSystem and Spark job reads. Hadoop caches
+    one FileSystem per scheme and bucket with the options it was created with, so when an option changes the
+    cache is emptied and the next access builds a client with the new ones.
+    """
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    jvm = spark.sparkContext._jvm
+    conf.getClassByName("org.apache.hadoop.fs.s3a.S3AFileSystem")  # without the jars: fails here, not mid-run
+    changed = False
+    for key, value in s3a_options(endpoint).items():
+        if conf.get(key) != value:
+            conf.set(key, value)
+            changed = True
+    if changed:
+        jvm.org.apache.hadoop.fs.FileSystem.closeAll()
