@@ -1,9 +1,11 @@
-"""One curation run: list raw objects, read the new ones, build every table, check, swap in, record.
+"""One curation run: list raw objects, read the new ones, build every table, check, publish, record.
 
 The Glue script (``glue/jobs/curate.py``) and ``python -m spotify_lake curate`` both call :func:`run`.
-Order matters for crash safety (docs/CURATION.md): stage every table, check the staged rows, write
-quarantine/data-quality/summary, swap staged partitions in, and only then extend the manifest. A crash at
-any point leaves the manifest behind, so the next run re-reads those raw objects; merges are idempotent.
+Order matters for crash safety (docs/CURATION.md): write every rebuilt table under this run's own version
+prefix, check those rows, append quarantine/data-quality, switch the catalog to the new versions
+(:mod:`curation.catalog`), and only then extend the manifest. A crash at any point leaves the manifest
+behind, so the next run re-reads those raw objects; merges are idempotent. Versions no catalog entry names
+(superseded by an earlier run, or left by a killed one) are deleted when the next run starts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from curation import api, exports, plays, quality
+from curation.catalog import (
+    Catalog,
+    DocumentCatalog,
+    TableLocations,
+    partition_location,
+    version_of,
+    version_prefix,
+)
 from curation.lake import LakeFS, LakePaths, RawObject, spark_path
 from curation.schema import (
     ALBUMS,
@@ -35,6 +45,7 @@ from curation.schema import (
     QUARANTINE,
     SAVED_TRACKS,
     SEARCH_RESULTS,
+    TABLES,
     TOP_ITEMS,
     TRACKS,
     Table,
@@ -50,7 +61,7 @@ CATALOGUE_ENDPOINTS = ("albums", "tracks")
 
 
 class CurationFailed(RuntimeError):
-    """A blocking data-quality check failed; the message names it. Nothing was swapped in."""
+    """A blocking data-quality check failed; the message names it. Nothing was published."""
 
 
 @contextmanager
@@ -72,7 +83,12 @@ class RunState:
     full_refresh: bool
     now: datetime
     fs: LakeFS
+    catalog: Catalog
+    #: This attempt's version folder name: unique even when a retried run reuses its run id.
+    version: str
     staged: dict[str, Table] = field(default_factory=dict)
+    #: Current locations per table, read once per run from the catalog.
+    current: dict[str, TableLocations] = field(default_factory=dict)
     affected: dict[str, set[str]] = field(default_factory=dict)
     outcomes: list[DataFrame] = field(default_factory=list)
     quarantine: list[DataFrame] = field(default_factory=list)
@@ -146,36 +162,87 @@ def _partition_values(df: DataFrame, column: str) -> set[str]:
     return {r[0] for r in df.select(column).distinct().collect() if r[0] is not None}
 
 
+def _partition_key(table: Table) -> str | None:
+    return table.partition_keys[0].name if table.partition_keys else None
+
+
+def current_locations(state: RunState, table: Table) -> TableLocations:
+    """The table's published locations (one catalog read per table and run)."""
+    if table.name not in state.current:
+        state.current[table.name] = state.catalog.current(table.name, _partition_key(table))
+    return state.current[table.name]
+
+
 def _has_partitions(state: RunState, table: Table) -> bool:
     """Whether a merge may read curated partitions back: never on a full refresh (which replaces every
     partition) nor on a first run. Otherwise the partitions a run touches are collected (a small job)."""
-    return not state.full_refresh and bool(state.fs.list_dirs(state.paths.table(table.name)))
+    return not state.full_refresh and bool(current_locations(state, table).locations)
 
 
 def read_existing(state: RunState, table: Table, partitions: set[str] | None) -> DataFrame | None:
-    """Curated rows of ``table`` (only ``partitions`` when partitioned), or None when there are none."""
+    """Published rows of ``table`` (only ``partitions`` when partitioned), or None when there are none."""
     if state.full_refresh:
         return None
-    location = state.paths.table(table.name)
-    schema = struct_type(table)
-    reader = state.spark.read.schema(schema)
+    published = current_locations(state, table).locations
     if table.partition_keys:
-        part = table.partition_keys[0].name
-        present = set(state.fs.list_dirs(location))
-        dirs = [f"{location}/{part}={v}" for v in sorted(partitions or ()) if f"{part}={v}" in present]
-        if not dirs:
+        published = {v: loc for v, loc in published.items() if v in (partitions or ())}
+    return read_locations(state.spark, state.fs, state.paths, table, published)
+
+
+def read_locations(
+    spark: SparkSession, fs: LakeFS, paths: LakePaths, table: Table, locations: dict[str, str]
+) -> DataFrame | None:
+    """The rows at catalog ``locations`` (partition value → location), or None when they hold no file."""
+    reader = spark.read.schema(struct_type(table))
+    if not table.partition_keys:
+        location = locations.get("")
+        if location is None or not fs.files(paths.uri(location)):
             return None
-        return reader.option("basePath", location).parquet(*dirs)
-    if not state.fs.files(location):
+        return reader.parquet(paths.uri(location))
+    if not locations:
         return None
-    return reader.parquet(location)
+    # Partitions of one version share a base folder, from which Spark reads the partition column; a table
+    # holds a few versions at most (one per run that last rewrote some of its partitions).
+    by_version: dict[str, list[str]] = {}
+    for value in sorted(locations):
+        by_version.setdefault(version_of(locations[value]), []).append(paths.uri(locations[value]))
+    frames = [
+        reader.option("basePath", paths.uri(version_prefix(table.name, version))).parquet(*found)
+        for version, found in sorted(by_version.items())
+    ]
+    return _union(frames)
+
+
+def document_catalog(fs: LakeFS, paths: LakePaths) -> DocumentCatalog:
+    """The lake's own table documents (``curated/_catalog/``): the catalog of local runs."""
+    return DocumentCatalog(
+        lambda key: fs.read_text_if_exists(paths.uri(key)), lambda key, text: fs.write_text(paths.uri(key), text)
+    )
+
+
+def read_published(spark: SparkSession, paths: LakePaths, table: Table, catalog: Catalog | None = None) -> DataFrame:
+    """Every published row of ``table``, as a reader of the catalog sees it (empty when there is none)."""
+    fs = LakeFS(spark)
+    if table.append_only:
+        found = fs.files(paths.table(table.name))
+        frame = spark.read.schema(struct_type(table)).parquet(*found) if found else None
+    else:
+        catalog = catalog or document_catalog(fs, paths)
+        current = catalog.current(table.name, _partition_key(table))
+        frame = read_locations(spark, fs, paths, table, dict(current.locations))
+    return frame if frame is not None else _empty(spark, struct_type(table))
+
+
+def _version_uri(state: RunState, table: Table) -> str:
+    return state.paths.uri(version_prefix(table.name, state.version)).rstrip("/")
 
 
 def stage(state: RunState, table: Table, rows: DataFrame, affected: set[str] | None = None) -> None:
-    """Write ``rows`` (the table's final content for the partitions it holds) under the run's staging dir."""
+    """Write ``rows`` (the table's final content for the partitions it holds) as this run's version of it:
+    a fresh prefix no reader follows until :func:`publish` switches the catalog to it."""
     schema = struct_type(table)
     rows = rows.select(*[F.col(f.name).cast(f.dataType) for f in schema.fields])
-    target = f"{state.paths.staging(state.run_id)}/{table.name}"
+    target = _version_uri(state, table)
     with _timed(f"stage {table.name}"):
         _write_staged(table, rows, target)
     state.staged[table.name] = table
@@ -374,29 +441,57 @@ def _append(state: RunState, table: Table, rows: DataFrame) -> None:
         state.fs.move(path, f"{state.paths.table(table.name)}/{state.run_id}-{i:03d}.parquet")
 
 
-def _swap_all(state: RunState) -> dict[str, list[str]]:
+def publish(state: RunState) -> dict[str, list[str]]:
+    """Switch the catalog to this run's versions: per partition (or table), old rows or new, never a mix."""
     written: dict[str, list[str]] = {}
-    if state.full_refresh:
-        for name in sorted(state.cleared):
-            state.fs.delete(state.paths.table(name))
-    staging = state.paths.staging(state.run_id)
-    trash = f"{staging}/_replaced"
-    for name, table in state.staged.items():
-        location = state.paths.table(name)
-        if not table.partition_keys:
-            state.fs.replace(location, f"{staging}/{name}", f"{trash}/{name}")
-            written[name] = ["*"]
+    for table in TABLES:
+        if table.append_only:
             continue
-        part = table.partition_keys[0].name
-        new_parts = state.fs.list_dirs(f"{staging}/{name}")
-        for p in new_parts:
-            state.fs.replace(f"{location}/{p}", f"{staging}/{name}/{p}", f"{trash}/{name}/{p}")
-        existing = set(state.fs.list_dirs(location))
-        gone = existing if state.full_refresh else {f"{part}={v}" for v in state.affected.get(name, ())} & existing
-        for p in sorted(gone - set(new_parts)):  # partitions whose every row merged away (or a full refresh)
-            state.fs.delete(f"{location}/{p}")
-        written[name] = [p.split("=", 1)[1] for p in new_parts]
+        current = current_locations(state, table)
+        key = _partition_key(table)
+        if table.name in state.staged:
+            if key is None:
+                new = {"": partition_location(table.name, state.version, None, "")}
+            else:
+                values = [d.split("=", 1)[1] for d in state.fs.list_dirs(_version_uri(state, table))]
+                new = {v: partition_location(table.name, state.version, key, v) for v in values}
+            # Partitions whose every row merged into another one (or, on a full refresh, every old one).
+            gone = set(current.locations) if state.full_refresh else state.affected.get(table.name, set())
+            state.current[table.name] = state.catalog.switch(current, new, gone - set(new))
+            written[table.name] = ["*"] if key is None else sorted(new)
+        elif state.full_refresh and table.name in state.cleared and current.locations:
+            state.current[table.name] = state.catalog.switch(current, {}, set(current.locations))
     return written
+
+
+def clean_unpublished(state: RunState) -> list[str]:
+    """Delete every version folder the catalog does not name: versions superseded by an earlier run (kept
+    until now so that a query planned just before that run's switch still found its files) and folders of
+    runs that were killed or failed their checks. Returns what was deleted (keys under the curated root)."""
+    deleted: list[str] = []
+    for table in TABLES:
+        if table.append_only:
+            continue
+        root = state.paths.table(table.name)
+        published = current_locations(state, table).locations
+        current_versions = {version_of(loc) for loc in published.values()}
+        # Folders with "=" are partitions of the layout before versions; they are not this code's to delete.
+        for version in (d for d in state.fs.list_dirs(root) if "=" not in d):
+            folder = f"{root}/{version}"
+            if version not in current_versions:
+                state.fs.delete(folder)
+                deleted.append(version_prefix(table.name, version))
+                continue
+            if table.partition_keys:
+                for part in state.fs.list_dirs(folder):
+                    location = f"{version_prefix(table.name, version)}{part}/"
+                    if published.get(part.split("=", 1)[1]) != location:
+                        state.fs.delete(f"{folder}/{part}")
+                        deleted.append(location)
+    for leftover in state.fs.list_dirs(f"{state.paths.curated}/_staging"):
+        state.fs.delete(state.paths.staging(leftover))
+        deleted.append(f"curated/_staging/{leftover}/")
+    return deleted
 
 
 def run(
@@ -406,10 +501,20 @@ def run(
     run_id: str | None = None,
     full_refresh: bool = False,
     now: datetime | None = None,
+    catalog: Catalog | None = None,
 ) -> dict:
-    """Curate every raw object not yet in the manifest (all of them with ``full_refresh``); returns the summary."""
+    """Curate every raw object not yet in the manifest (all of them with ``full_refresh``); returns the summary.
+
+    ``catalog`` says where readers find each table (default: the lake's own table documents)."""
     started = now or datetime.now(UTC)
-    state = RunState(spark, paths, run_id or new_run_id(started), full_refresh, started, LakeFS(spark))
+    fs = LakeFS(spark)
+    catalog = catalog or document_catalog(fs, paths)
+    run_id = run_id or new_run_id(started)
+    version = f"{run_id}-{secrets.token_hex(3)}"
+    state = RunState(spark, paths, run_id, full_refresh, started, fs, catalog, version)
+    removed = clean_unpublished(state)
+    if removed:
+        logger.info("deleted %d unpublished version folder(s): %s", len(removed), ", ".join(removed[:20]))
     listing = state.fs.list_files(paths.raw)
     done = set() if full_refresh else read_manifest(state.fs, paths)
     todo = [o for o in listing if (o.key, o.length) not in done]
@@ -535,19 +640,18 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     with _timed("accounting"):
         sources = _accounting(state, _union(reads))
 
-    # Checks on the staged rows: a blocking failure leaves the curated tables untouched. Every table's
-    # metrics are one aggregate row; their union is collected in a single Spark job.
-    staging = state.paths.staging(state.run_id)
+    # Checks on the staged rows: a blocking failure publishes nothing. Every table's metrics are one
+    # aggregate row; their union is collected in a single Spark job.
     tables = list(state.staged.values())
     metrics: list[DataFrame] = []
     now_ts = state.now.replace(tzinfo=None)
     for table in tables:
-        staged_rows = spark.read.schema(struct_type(table)).parquet(f"{staging}/{table.name}")
+        staged_rows = spark.read.schema(struct_type(table)).parquet(_version_uri(state, table))
         metrics.append(quality.table_metrics(table, staged_rows, now_ts))
     if PLAYS.name in state.staged:
-        staged_plays = spark.read.schema(struct_type(PLAYS)).parquet(f"{staging}/{PLAYS.name}")
+        staged_plays = spark.read.schema(struct_type(PLAYS)).parquet(_version_uri(state, PLAYS))
         if TRACKS.name in state.staged:
-            known_tracks = spark.read.schema(struct_type(TRACKS)).parquet(f"{staging}/{TRACKS.name}")
+            known_tracks = spark.read.schema(struct_type(TRACKS)).parquet(_version_uri(state, TRACKS))
         else:
             known_tracks = read_existing(state, TRACKS, None) or _empty(spark, struct_type(TRACKS))
         metrics.append(quality.reference_metrics(staged_plays, known_tracks))
@@ -582,7 +686,7 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
             f"{r.table_name}.{r.check_name} (observed {r.observed:g}, limit {r.threshold:g})" for r in failed
         )
         raise CurationFailed(f"blocking data-quality check failed: {names}")
-    out["tables"] = _swap_all(state)
+    out["tables"] = publish(state)
     out["status"] = "succeeded"
 
 

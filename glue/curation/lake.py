@@ -45,8 +45,16 @@ class LakePaths:
     def table(self, name: str) -> str:
         return f"{self.curated}/{name}"
 
+    def uri(self, key: str) -> str:
+        """A key of the curated bucket (``curated/…``) as a URI under the curated root."""
+        return f"{self.curated_root.rstrip('/')}/{key}"
+
     def staging(self, run_id: str) -> str:
         return f"{self.curated}/_staging/{run_id}"
+
+
+def _is_object_store(path: str) -> bool:
+    return path.split(":", 1)[0] in ("s3", "s3a", "s3n")
 
 
 def raw_key(path: str) -> str | None:
@@ -118,8 +126,23 @@ class LakeFS:
             stream.close()
         return bytes(data).decode("utf-8")
 
+    def read_text_if_exists(self, path: str) -> str | None:
+        return self.read_text(path) if self.exists(path) else None
+
     def write_text(self, path: str, text: str) -> None:
-        """Write a small document; a temp name plus rename so readers never see half of it."""
+        """Write a small document so that readers never see half of it.
+
+        On an object store one PUT replaces an object atomically, so it is written in place (a rename there
+        would be a copy plus a delete, and the job may not delete under ``_runs/``). On a file system a
+        temporary name plus a rename gives the same guarantee.
+        """
+        if _is_object_store(path):
+            out = self._fs(path).create(self._p(path), True)
+            try:
+                out.write(bytearray(text.encode("utf-8")))
+            finally:
+                out.close()
+            return
         tmp = f"{path.rsplit('/', 1)[0]}/.{path.rsplit('/', 1)[1]}.tmp"
         out = self._fs(tmp).create(self._p(tmp), True)
         try:
@@ -140,17 +163,6 @@ class LakeFS:
         self._fs(parent).mkdirs(self._p(parent))
         if not self._fs(src).rename(self._p(src), self._p(dst)):
             raise OSError(f"could not move {src} to {dst}")
-
-    def replace(self, target: str, staged: str, trash: str) -> None:
-        """Swap a staged directory in for ``target``: old out of the way, new in, old deleted.
-
-        Each rename is atomic on a local or HDFS file system, so a reader sees the old partition, no
-        partition for an instant, or the new one, never a half-written one.
-        """
-        if self.exists(target):
-            self.move(target, trash)
-        self.move(staged, target)
-        self.delete(trash)
 
     def files(self, root: str) -> list[str]:
         """Data files directly under ``root`` (no hidden/underscore files)."""

@@ -38,6 +38,9 @@ class Table:
     key: tuple[str, ...]
     partition_keys: tuple[Column, ...] = ()
     listener_scoped: bool = True
+    #: Run-scoped facts (quarantine, data quality): each run adds its own files to the table's folder instead
+    #: of publishing a new version of the table through the catalog (curation.catalog).
+    append_only: bool = False
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -298,6 +301,7 @@ QUARANTINE = Table(
     description="Raw records curation could not turn into rows, with the reason; nothing is dropped silently.",
     key=("run_id", "source_object", "record_index"),
     listener_scoped=False,
+    append_only=True,
     columns=(
         _required("run_id", "string", "Curation run that quarantined the record"),
         _required("source_object", "string", "Raw-zone object the record came from"),
@@ -314,6 +318,7 @@ DATA_QUALITY = Table(
     description="Outcome of every data-quality check of every curation run.",
     key=("run_id", "table_name", "check_name"),
     listener_scoped=False,
+    append_only=True,
     columns=(
         _required("run_id", "string", "Curation run"),
         _required("table_name", "string", "Table checked"),

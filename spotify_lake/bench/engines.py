@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from spotify_lake.bench.data import ExportData
-from spotify_lake.bench.parquet_stats import parquet_stats
+from spotify_lake.bench.parquet_stats import files_stats, parquet_stats
 from spotify_lake.bench.rss import Measurement, run_measured
+from spotify_lake.lakefiles import published_files
 
 #: The Spotify user id the benchmark export is imported for.
 BENCH_USER_ID = "bench-listener"
@@ -46,7 +47,7 @@ def run_project(data: ExportData, work: Path) -> dict[str, Any]:
     cur = run_measured([*cli, "curate", "--lake", str(lake)], env=env)
     if cur.returncode != 0:
         return _failure("curate", cur)
-    stats = parquet_stats(lake / "curated" / "plays")
+    stats = files_stats(published_files(lake, "plays"))
     return {
         "seconds": imp.seconds + cur.seconds,
         "peak_rss_mb": max(imp.peak_rss_mb, cur.peak_rss_mb),

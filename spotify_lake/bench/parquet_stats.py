@@ -20,9 +20,13 @@ def parquet_files(root: Path) -> list[Path]:
 
 
 def parquet_stats(root: Path) -> ParquetStats:
+    return files_stats(parquet_files(root))
+
+
+def files_stats(files: list[Path]) -> ParquetStats:
+    """Stats of the given data files; a partition is a folder holding some of them."""
     import pyarrow.parquet as pq
 
-    files = parquet_files(root)
     rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     partitions = {f.parent for f in files}
     return ParquetStats(

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from spotify_lake.lakefiles import published_files
+
 _CURATED_PATH = re.compile(r"curated/([a-z_]+)/")
 
 
@@ -62,7 +64,7 @@ def _files_scanned(scans: list[dict[str, Any]]) -> tuple[int, int]:
 
 
 def table_bytes(lake: Path, table: str) -> int:
-    return sum(p.stat().st_size for p in (lake / "curated" / table).glob("**/*.parquet"))
+    return sum(p.stat().st_size for p in published_files(lake, table))
 
 
 def profiled(con, sql: str, profile_path: Path) -> tuple[float, dict[str, Any], int]:

@@ -12,6 +12,8 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from spotify_lake.lakefiles import published_files, published_locations
+
 #: Columns of ``plays`` that say where a row came from, not what the play was. They differ between two
 #: lakes holding the same plays (run ids are random, a faulty run writes its plays under other objects),
 #: so row-for-row comparisons leave them out. Every other column of the schema is compared.
@@ -98,13 +100,8 @@ def cursor_files(lake: Path) -> list[str]:
 
 
 def table_files(lake: Path, table: str) -> list[Path]:
-    """Parquet files a reader of ``curated/<table>/`` sees (Athena/Spark skip names starting with _ or .)."""
-    root = lake / "curated" / table
-    if not root.exists():
-        return []
-    return sorted(
-        p for p in root.rglob("*.parquet") if not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts)
-    )
+    """Parquet files a reader of ``curated/<table>/`` sees: the published version (spotify_lake.lakefiles)."""
+    return published_files(lake, table)
 
 
 def unreadable_parquet(lake: Path) -> list[str]:
@@ -138,7 +135,7 @@ def table_rows(lake: Path, table: str = "plays", columns: list[str] | None = Non
     root = lake / "curated" / table
     for path in table_files(lake, table):
         partition = {}
-        for part in path.relative_to(root).parts[:-1]:
+        for part in path.relative_to(root).parts[:-1]:  # the version folder has no "="
             if "=" in part:
                 key, value = part.split("=", 1)
                 partition[key] = value
@@ -150,22 +147,19 @@ def table_rows(lake: Path, table: str = "plays", columns: list[str] | None = Non
 
 
 def partitions(lake: Path, table: str = "plays") -> dict[str, list[tuple]]:
-    """Partition folder name -> its sorted stable rows."""
+    """Published partition (``<key>=<value>``) -> its sorted stable rows, as a reader of the catalog sees it."""
     import pyarrow.parquet as pq
 
     columns = stable_columns(table)
     out: dict[str, list[tuple]] = {}
-    root = lake / "curated" / table
-    if not root.exists():
-        return out
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+    for folder in published_locations(lake, table).values():
         rows = []
-        value = folder.name.split("=", 1)[1]
+        key, value = folder.name.split("=", 1)
         for path in sorted(folder.glob("*.parquet")):
             if path.name.startswith(("_", ".")):
                 continue
             for record in pq.read_table(path).to_pylist():
-                record[folder.name.split("=", 1)[0]] = value
+                record[key] = value
                 rows.append(tuple(record.get(c) for c in columns))
         out[folder.name] = sorted(rows, key=_row_key)
     return out

@@ -10,6 +10,7 @@ import sqlglot
 
 from curation.schema import TABLES, Table
 from spotify_lake.duck import create_table_sql, duckdb_type
+from spotify_lake.lakefiles import published_files
 from spotify_lake.report.sqlfiles import ViewFile, to_duckdb, view_files
 
 
@@ -24,23 +25,21 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def table_files(lake: Path, table: Table) -> list[Path]:
-    return sorted((lake / "curated" / table.name).glob("**/*.parquet"))
-
-
 def register_table(con: duckdb.DuckDBPyConnection, lake: Path, table: Table) -> int:
     """Make ``table`` queryable under its own name; an empty typed table when the lake has no files for it.
 
     Columns are cast to the schema's types (and missing ones filled with typed nulls), so the views see the
     same shape Athena does whatever the writer's Parquet types were. Returns the number of Parquet files.
     """
-    files = table_files(lake, table)
+    files = published_files(lake, table)
     if not files:
         con.execute(create_table_sql(table))
         return 0
-    pattern = str(lake.resolve() / "curated" / table.name / "**" / "*.parquet")
+    # The published files only: a version folder has no "=" in its name, so Hive parsing sees only the
+    # partition key (``…/<version>/play_month=2024-05/part-0.parquet``).
+    paths = "[" + ", ".join(_quote(str(f.resolve())) for f in files) + "]"
     hive_types = ", ".join(f"{_quote(c.name)}: {_quote(duckdb_type(c))}" for c in table.partition_keys)
-    source = f"read_parquet({_quote(pattern)}, hive_partitioning = true, union_by_name = true"
+    source = f"read_parquet({paths}, hive_partitioning = true, union_by_name = true"
     source += f", hive_types = {{{hive_types}}})" if hive_types else ")"
     # Identifiers come from the schema module and the path is quoted: no user text reaches the SQL unescaped.
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}  # noqa: S608

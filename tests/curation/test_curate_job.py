@@ -8,10 +8,12 @@ import shutil
 import pytest
 from lakefix import FIXTURES, LISTENER, envelope, fixture_lines, put_api, put_export, standard_lake
 
-from curation.job import CurationFailed
+from curation.job import CurationFailed, read_published
+from curation.lake import LakePaths
 from curation.schema import PLAYS, QUARANTINE, TRACKS
 from curation.spark_schema import struct_type
 from spotify_lake.commands.curate import job_argv, run_job
+from spotify_lake.lakefiles import published_locations
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -21,7 +23,12 @@ def _curate(lake, run_id, *, full_refresh=False):
 
 
 def _rows(spark, lake, table, order):
-    return spark.read.schema(struct_type(table)).parquet(str(lake / "curated" / table.name)).orderBy(*order).collect()
+    return read_published(spark, LakePaths.single(lake.as_uri()), table).orderBy(*order).collect()
+
+
+def _published_months(lake):
+    """Partition value -> the version folder holding it, as the catalog document says."""
+    return {month: folder.parent.name for month, folder in published_locations(lake, PLAYS).items()}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +64,8 @@ def test_summary_accounts_for_every_record(curated):
 
 def test_plays_rows_and_schema(spark, curated):
     lake, _ = curated
-    df = spark.read.parquet(str(lake / "curated" / "plays"))
+    (version,) = {folder.parent for folder in published_locations(lake, PLAYS).values()}
+    df = spark.read.parquet(str(version))
     # every column, type and order, read back from the files (Spark reads Parquet columns as nullable)
     assert [(f.name, f.dataType) for f in df.schema] == [(f.name, f.dataType) for f in struct_type(PLAYS)]
     rows = _rows(spark, lake, PLAYS, ["played_at"])
@@ -77,12 +85,17 @@ def test_plays_rows_and_schema(spark, curated):
         "0OdUWJ0sBjDrqHygGUXeCF",
         "album",
     )
-    assert sorted(p.name for p in (lake / "curated" / "plays").iterdir()) == [
+    # One version folder written by the run, one file per month, and the catalog naming exactly those.
+    assert version.name.startswith("curate-first-")
+    assert sorted(p.name for p in version.iterdir() if p.is_dir()) == [
         "play_month=2023-12",
         "play_month=2024-01",
         "play_month=2024-02",
     ]
-    assert all(len(list(p.glob("*.parquet"))) == 1 for p in (lake / "curated" / "plays").iterdir())
+    assert all(len(list(p.glob("*.parquet"))) == 1 for p in version.iterdir() if p.is_dir())
+    assert sorted(published_locations(lake, PLAYS)) == ["2023-12", "2024-01", "2024-02"]
+    document = json.loads((lake / "curated" / "_catalog" / "plays.json").read_text())
+    assert document["locations"]["2024-01"] == f"curated/plays/{version.name}/play_month=2024-01/"
 
 
 def test_catalogue_and_quarantine_tables(spark, curated):
@@ -129,6 +142,11 @@ def test_incremental_run_reads_only_new_objects_and_full_refresh_agrees(spark, c
     assert later["sources"]["api:recently_played"]["read"] == 1
     assert later["sources"]["api:recently_played"]["duplicates"] == 1  # merged into the export play
     assert later["tables"]["plays"] == ["2024-01"]
+    # Only January moved to the new version; the old January stays on disk until the next run starts.
+    months = _published_months(copy)
+    assert months["2024-01"].startswith("curate-later-")
+    assert months["2023-12"] == months["2024-02"] != months["2024-01"]
+    assert (copy / "curated" / "plays" / months["2023-12"] / "play_month=2024-01").is_dir()
     after = _rows(spark, copy, PLAYS, ["play_id"])
     assert [r.play_id for r in after] == [r.play_id for r in before]
     brightside = next(r for r in after if r.track_name == "Mr. Brightside")
@@ -138,6 +156,11 @@ def test_incremental_run_reads_only_new_objects_and_full_refresh_agrees(spark, c
     rebuilt = _curate(copy, "curate-rebuild", full_refresh=True)
     assert rebuilt["status"] == "succeeded"
     assert _rows(spark, copy, PLAYS, ["play_id"]) == after
+    # The rebuild started by deleting the January the later run had superseded; what it superseded
+    # itself stays for one more run.
+    assert not (copy / "curated" / "plays" / months["2023-12"] / "play_month=2024-01").exists()
+    assert {v.split("-")[1] for v in _published_months(copy).values()} == {"rebuild"}
+    assert sorted(p.name.split("-")[1] for p in (copy / "curated" / "plays").iterdir()) == ["first", "later", "rebuild"]
 
 
 def test_bad_files_are_quarantined_accounted_and_a_blocking_check_fails(spark, tmp_path):
@@ -183,11 +206,18 @@ def test_bad_files_are_quarantined_accounted_and_a_blocking_check_fails(spark, t
     assert (api_figures["read"], api_figures["loaded"]) == (2, 1)
     assert api_figures["quarantined"] == {"extractor: body is not JSON": 1}
     assert next(c for c in summary["data_quality"] if c["check_name"] == "row_accounting")["passed"]
-    # Quarantine and data-quality rows are kept; no curated table was swapped in, no manifest written.
+    # Quarantine and data-quality rows are kept; no curated table was published, no manifest written.
     rows = _rows(spark, lake, QUARANTINE, ["source_object"])
     assert [r.record_index for r in rows] == [-1] * 6
-    assert not (lake / "curated" / "plays").exists()
+    assert published_locations(lake, PLAYS) == {}
+    assert not (lake / "curated" / "_catalog").exists()
     assert not (lake / "curated" / "_manifest").exists()
+    # The version the failed run wrote is deleted when the next run starts.
+    (unpublished,) = (lake / "curated" / "plays").iterdir()
+    assert unpublished.name.startswith("curate-bad-")
+    with pytest.raises(CurationFailed):
+        _curate(lake, "curate-bad-again")
+    assert [p.name.split("-")[2] for p in (lake / "curated" / "plays").iterdir()] == ["again"]
     assert LISTENER in next((lake / "raw").rglob("*.gz")).as_posix()
 
 
@@ -208,7 +238,7 @@ def test_generated_export_imports_and_curates_exactly(spark, tmp_path):
         export.duplicates,
         0,
     )
-    assert spark.read.parquet(str(lake / "curated" / "plays")).count() == export.plays
+    assert len(_rows(spark, lake, PLAYS, ["play_id"])) == export.plays
 
 
 def test_merge_across_a_month_boundary_keeps_one_row_in_the_export_month(spark, tmp_path):
@@ -226,7 +256,7 @@ def test_merge_across_a_month_boundary_keeps_one_row_in_the_export_month(spark, 
     second = _curate(lake, "curate-export")
     assert second["sources"]["export_extended"]["loaded"] == 1
     assert second["tables"]["plays"] == ["2024-01"]
-    assert sorted(p.name for p in (lake / "curated" / "plays").iterdir()) == ["play_month=2024-01"]
+    assert sorted(published_locations(lake, PLAYS)) == ["2024-01"]
     rows = _rows(spark, lake, PLAYS, ["play_id"])
     assert [(str(r.played_at), r.play_month, r.source, r.ms_played, r.album_id) for r in rows] == [
         ("2024-01-31 23:59:50", "2024-01", "export_extended", 181000, item["track"]["album"]["id"])
@@ -236,4 +266,4 @@ def test_merge_across_a_month_boundary_keeps_one_row_in_the_export_month(spark, 
     assert rebuilt["sources"]["api:recently_played"]["duplicates"] == 1
     assert rebuilt["tables"]["plays"] == ["2024-01"]
     assert _rows(spark, lake, PLAYS, ["play_id"]) == rows
-    assert sorted(p.name for p in (lake / "curated" / "plays").iterdir()) == ["play_month=2024-01"]
+    assert sorted(published_locations(lake, PLAYS)) == ["2024-01"]

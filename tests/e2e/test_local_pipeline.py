@@ -10,6 +10,7 @@ import pytest
 
 from spotify_lake.cli import main
 from spotify_lake.emulator import Emulator
+from spotify_lake.lakefiles import published_files
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -37,7 +38,7 @@ def test_run_extracts_curates_and_reports_the_last_50_plays(spark, tmp_path, cap
     # the curated plays are exactly those 50 plays, once each, all from the API,
     rows = duckdb.execute(
         "SELECT played_at, source FROM read_parquet(?, hive_partitioning=true)",
-        [f"{lake}/curated/plays/**/*.parquet"],
+        [[str(f) for f in published_files(lake, "plays")]],
     ).fetchall()
     assert len(rows) == 50
     assert {source for _, source in rows} == {"api"}
