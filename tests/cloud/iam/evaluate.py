@@ -200,6 +200,9 @@ def on_behalf(request: Request, model: TemplateModel, *, missing: bool) -> list[
         if encryption is None:
             return []
         key, bucket_key = encryption
+        named = request.context.get("s3:x-amz-server-side-encryption-aws-kms-key-id")
+        if action in writes and named:  # the writer chose the key (a Glue security configuration does)
+            key = model.key(named, "s3")
         context = {"kms:EncryptionContext:aws:s3:arn": f"arn:{PARTITION}:s3:::{bucket}" if bucket_key else resource}
         why = f"S3 on behalf of {action} (SSE-KMS)"
         if action in reads:
