@@ -10,9 +10,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from curation import schema
-from stacks.access import READ, READ_WRITE, grant_key, grant_list, grant_objects
+from stacks.access import READ_WRITE, grant_key, grant_list, grant_objects
 from stacks.config import AssetPaths, EnvironmentConfig
-from stacks.nag import acknowledge, arn_finding, logical_id
 from stacks.sql_files import ViewStatement, load_named_queries, load_views
 from stacks.storage import CURATED_PREFIX, LakeStorage
 
@@ -141,10 +140,6 @@ class CatalogAndQuery(Construct):
         #: CREATE OR REPLACE VIEW statements with the environment's time zone, in the order they must run.
         self.views: list[ViewStatement] = load_views(assets.views, config.time_zone)
 
-        self.crawler: glue.CfnCrawler | None = None
-        if config.enable_crawler:
-            self._crawler(config, storage)
-
     @property
     def workgroup_arn(self) -> str:
         return f"arn:{Aws.PARTITION}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}:workgroup/{self.workgroup.ref}"
@@ -176,78 +171,3 @@ class CatalogAndQuery(Construct):
             )
         )
         grant_key(grantee, storage.key, encrypt=True)
-
-    def _crawler(self, config: EnvironmentConfig, storage: LakeStorage) -> None:
-        role = iam.Role(
-            self,
-            "CrawlerRole",
-            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
-            description="spotify-lake optional crawler: reads curated/, adds partitions to existing tables",
-        )
-        grant_objects(role, storage.curated_bucket, CURATED_PREFIX, READ)
-        grant_list(role, storage.curated_bucket, CURATED_PREFIX)
-        grant_key(role, storage.key, encrypt=False)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions",
-                    "glue:BatchGetPartition", "glue:BatchCreatePartition", "glue:CreatePartition",
-                    "glue:UpdatePartition", "glue:BatchUpdatePartition",
-                ],
-                resources=self.catalog_arns(),
-            )
-        )  # fmt: skip
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
-                resources=[f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws-glue/crawlers*"],
-            )
-        )
-        acknowledge(
-            role,
-            "IAM5",
-            "The crawler reads every object under curated/ and updates partitions of every table of this "
-            "database; Glue names crawler log streams at run time.",
-            findings=[
-                arn_finding(storage.curated_bucket, f"/{CURATED_PREFIX}*"),
-                f"Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/"
-                f"<{logical_id(self.database)}>/*",
-                "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws-glue/crawlers*",
-            ],
-        )
-        security = glue.SecurityConfiguration(
-            self,
-            "CrawlerSecurity",
-            s3_encryption=glue.S3Encryption.kms(storage.key)
-            if storage.key is not None
-            else glue.S3Encryption.s3_managed(),
-            cloud_watch_encryption=glue.CloudWatchEncryption.kms(storage.key) if storage.key is not None else None,
-        )
-        self.crawler = glue.CfnCrawler(
-            self,
-            "Crawler",
-            name=f"spotify-lake-{config.name}-curated",
-            description="Optional: registers partitions; tables keep the schema from curation.schema",
-            role=role.role_arn,
-            crawler_security_configuration=security.security_configuration_name,
-            targets=glue.CfnCrawler.TargetsProperty(
-                catalog_targets=[
-                    glue.CfnCrawler.CatalogTargetProperty(
-                        database_name=self.database.database_name, tables=[t.name for t in schema.TABLES]
-                    )
-                ]
-            ),
-            # Catalog targets require LOG: the schema source stays the only author of columns.
-            schema_change_policy=glue.CfnCrawler.SchemaChangePolicyProperty(
-                update_behavior="LOG", delete_behavior="LOG"
-            ),
-        )
-        for table in self.tables.values():
-            self.crawler.node.add_dependency(table)
-        if storage.key is None:
-            acknowledge(
-                self.crawler,
-                "GL1",
-                "The aws-managed encryption mode has no customer-managed key for Glue's log encryption; "
-                "CloudWatch Logs encrypts the crawler's log group at rest by default.",
-            )

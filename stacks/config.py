@@ -105,7 +105,8 @@ class EnvironmentConfig:
     athena_bytes_scanned_cutoff_mb: int
     #: Largest share of a run's raw records that may be quarantined before the quality gate fails the run.
     max_quarantine_ratio: float
-    #: Create a Glue crawler over the curated zone (not needed: tables use partition projection).
+    #: Must be false. A crawler would register the partition folders themselves (every run's version under
+    #: them) over the run prefixes the curation job registers, and Athena would read old and new rows.
     enable_crawler: bool
     #: ``retain`` keeps buckets, key, secret and logs when the stack is deleted; ``destroy`` removes them (dev only).
     removal_policy: str
@@ -169,6 +170,12 @@ class EnvironmentConfig:
             raise bad("max_quarantine_ratio", "must be between 0 and 1")
         if self.removal_policy not in ("retain", "destroy"):
             raise bad("removal_policy", "must be 'retain' or 'destroy'")
+        if self.enable_crawler:
+            raise bad(
+                "enable_crawler",
+                "must be false: the curation job registers each partition's current run prefix in the Glue "
+                "catalog, and a crawler would register the partition folders (every run's version) over it",
+            )
         if self.encryption not in ENCRYPTION_MODES:
             raise bad("encryption", f"must be {AWS_MANAGED!r} or {CUSTOMER_MANAGED!r}")
         if self.extractor_reserved_concurrency is not None and not 1 <= self.extractor_reserved_concurrency <= 1000:

@@ -142,6 +142,6 @@ def test_named_queries_come_from_sql_queries(synthesized):
         }
 
 
-def test_no_crawler_unless_configured(synthesized):
+def test_no_crawler(synthesized):
     for env in ENVS:
         assert not resources(synthesized.templates[env], "AWS::Glue::Crawler")

@@ -62,6 +62,7 @@ def test_env_context_selects_one_environment():
         ),
         ("extractor_reserved_concurrency", "1", "extractor_reserved_concurrency has the wrong type"),
         ("encryption", "kms", "encryption must be 'aws-managed' or 'customer-managed'"),
+        ("enable_crawler", True, "enable_crawler must be false: the curation job registers each partition"),
     ],
 )
 def test_bad_values_fail_naming_the_environment_and_key(key, value, message):

@@ -1,4 +1,4 @@
-"""Monitoring resources, and the optional parts of the app (crawler flag, asset folders from context)."""
+"""Monitoring resources and alerts, and asset folders from context."""
 
 from __future__ import annotations
 
@@ -127,8 +127,8 @@ def test_dashboard_shows_extraction_lambda_glue_and_workflow(synthesized):
         assert fragment in body, fragment
 
 
-def test_crawler_flag_and_asset_folders_from_context(tmp_path):
-    # Given one environment with the crawler on and the views from a temporary folder
+def test_asset_folders_from_context(tmp_path):
+    # Given one environment with the views from a temporary folder
     from stacks.app import build_app
 
     views = tmp_path / "views"
@@ -137,19 +137,12 @@ def test_crawler_flag_and_asset_folders_from_context(tmp_path):
         "CREATE OR REPLACE VIEW only_view AS SELECT * FROM plays WHERE '${time_zone}' <> ''"
     )
     context = cdk_context(env="dev")
-    context["spotify-lake:environments"]["dev"]["enable_crawler"] = True
     context["spotify-lake:assets"] = {"views": str(views)}
     app, [stack] = build_app(context, outdir=str(tmp_path / "out"))
     # When it is synthesized (cdk-nag included)
     app.synth()
     template = json.loads((tmp_path / "out" / "SpotifyLake-dev.template.json").read_text())
-    # Then the crawler targets the schema's tables with LOG-only schema changes
-    _, crawler = only(template, "AWS::Glue::Crawler")
-    targets = crawler["Properties"]["Targets"]["CatalogTargets"][0]
-    from curation.schema import TABLES
-
-    assert targets["Tables"] == [t.name for t in TABLES]
-    assert crawler["Properties"]["SchemaChangePolicy"] == {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"}
-    # And the state machine refreshes exactly the one view, in the configured time zone
+    # Then no crawler exists, and the state machine refreshes exactly the one view, in the configured time zone
+    assert not resources(template, "AWS::Glue::Crawler")
     assert [v.name for v in stack.catalog.views] == ["only_view"]
     assert "'Europe/Berlin' <> ''" in stack.catalog.views[0].sql
