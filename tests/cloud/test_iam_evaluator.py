@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.cloud.calls import AwsCall
 from tests.cloud.iam.evaluate import MISSING_KEY_403, Outcome, evaluate, requests_for
 from tests.cloud.iam.platform import alarm_calls, log_group_calls
-from tests.cloud.iam.template import ACCOUNT, REGION, TemplateModel
+from tests.cloud.iam.template import ACCOUNT, REGION, TemplateModel, TemplateModelError
 
 BUCKET = "unit-lake"
 ROLE = "role:AppRole"
@@ -306,3 +308,11 @@ def test_a_key_policy_condition_on_the_encryption_context_is_evaluated():
     # iam-simulate 0.1.173 drops kms:EncryptionContext:<key> during validation; simulate.mjs decides again.
     assert [o.decision for o in _log_group_key_use(ACCOUNT)] == ["Allowed", "Allowed"]
     assert [o.decision for o in _log_group_key_use("999999999999")] == ["ImplicitlyDenied", "ImplicitlyDenied"]
+
+
+def test_an_aws_managed_policy_on_a_role_fails_loudly():
+    resources = role(allow(["s3:GetObject"], objects("")))
+    resources["AppRole"]["Properties"]["ManagedPolicyArns"] = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    model = TemplateModel("unit", "Unit", {"Resources": resources}, {})
+    with pytest.raises(TemplateModelError, match=r"AdministratorAccess, which is not in the template"):
+        model.identity_policies("AppRole")
