@@ -44,7 +44,8 @@ GLUE_PUBLISH_ACTIONS = (
 
 
 class Processing(Construct):
-    """The curation job: Flex or standard execution per config, every output encrypted with the lake key."""
+    """The curation job: Flex or standard execution per config; outputs encrypted with the lake key (SSE-S3 with
+    ``encryption: aws-managed``), logs in two log groups of the stack."""
 
     def __init__(
         self,
