@@ -13,7 +13,7 @@ Two backends, one interface:
   (DuckDB, Trino, the reliability checks) read it with :func:`read_document`.
 - :class:`GlueCatalog`: the Glue Data Catalog (job argument ``--glue_database``), what Athena reads: one
   ``BatchUpdatePartition``/``BatchCreatePartition`` per 100 partitions, ``UpdateTable`` for unpartitioned
-  tables.
+  tables; the table documents are kept beside it as the job's own record.
 
 Locations are stored relative to the curated bucket's root (``curated/plays/<version>/play_month=2024-05/``)
 in documents, so a lake folder can be copied or moved; the Glue backend converts them to ``s3://`` URIs.
@@ -116,6 +116,9 @@ class DocumentCatalog:
     def current(self, table: str, partition_key: str | None) -> TableLocations:
         return read_document(self._read, table, partition_key)
 
+    def sync(self, published: TableLocations) -> int:
+        return 0  # the documents are the record itself
+
     def switch(self, current: TableLocations, changes: Mapping[str, str], dropped: set[str]) -> TableLocations:
         new = current.switched(changes, dropped)
         self._replace(document_key(current.table), new.to_json())
@@ -123,83 +126,104 @@ class DocumentCatalog:
 
 
 class GlueCatalog:
-    """The Glue Data Catalog: what Athena reads. ``client`` is a boto3 Glue client (imported by the caller,
-    so this package stays free of boto3 where it is not used)."""
+    """The Glue Data Catalog, what Athena reads, kept equal to the lake's table documents.
 
-    def __init__(self, client: Any, database: str, curated_root: str) -> None:
+    The documents stay the job's record of what is published: a ``cdk deploy`` that updates a Glue table
+    resets its location to the template's folder, and a replaced table loses its partitions, so the job
+    must not learn the current versions back from Glue. Every switch writes Glue first (readers move to the
+    new version) and then the document; :meth:`sync`, at the start of each run, puts back into Glue whatever
+    a deployment or a crash between the two writes left different. ``client`` is a boto3 Glue client,
+    created by the caller so that this package does not need boto3 where Glue is not used."""
+
+    def __init__(self, client: Any, database: str, curated_root: str, documents: DocumentCatalog) -> None:
         self._glue = client
         self._database = database
         self._root = curated_root.rstrip("/") + "/"
+        self._documents = documents
 
     def _uri(self, location: str) -> str:
         return self._root + location
 
-    def _relative(self, uri: str) -> str | None:
-        return uri.removeprefix(self._root) if uri.startswith(self._root) else None
-
     def _table(self, table: str) -> dict[str, Any]:
         return self._glue.get_table(DatabaseName=self._database, Name=table)["Table"]
 
-    def _partitions(self, table: str) -> Iterator[dict[str, Any]]:
+    def _glue_locations(self, table: str) -> dict[str, str]:
         paginator = self._glue.get_paginator("get_partitions")
+        found: dict[str, str] = {}
         for page in paginator.paginate(DatabaseName=self._database, TableName=table):
-            yield from page["Partitions"]
+            for partition in page["Partitions"]:
+                found[partition["Values"][0]] = partition["StorageDescriptor"]["Location"]
+        return found
 
     def current(self, table: str, partition_key: str | None) -> TableLocations:
-        if partition_key is None:
-            location = self._relative(self._table(table)["StorageDescriptor"]["Location"])
-            # The stack creates the table at its root folder; only a run's version counts as data.
-            if location is None or location.strip("/") == f"curated/{table}":
-                return TableLocations(table, None)
-            return TableLocations(table, None, {WHOLE_TABLE: location})
-        found: dict[str, str] = {}
-        for partition in self._partitions(table):
-            location = self._relative(partition["StorageDescriptor"]["Location"])
-            if location is not None:
-                found[partition["Values"][0]] = location
-        return TableLocations(table, partition_key, found)
+        return self._documents.current(table, partition_key)
+
+    def sync(self, published: TableLocations) -> int:
+        """Make Glue name exactly the published locations; returns how many entries had to be corrected."""
+        table = self._table(published.table)
+        if published.partition_key is None:
+            wanted = published.locations.get(WHOLE_TABLE)
+            if wanted is None or table["StorageDescriptor"]["Location"] == self._uri(wanted):
+                return 0
+            self._move_table(table, wanted)
+            return 1
+        in_glue = self._glue_locations(published.table)
+        wrong = {v: loc for v, loc in published.locations.items() if in_glue.get(v) != self._uri(loc)}
+        extra = set(in_glue) - set(published.locations)
+        self._write_partitions(table, published.table, wrong, extra, in_glue)
+        return len(wrong) + len(extra)
 
     def switch(self, current: TableLocations, changes: Mapping[str, str], dropped: set[str]) -> TableLocations:
         table = self._table(current.table)
         if current.partition_key is None:
             if changes:
-                table_input = {k: table[k] for k in _TABLE_INPUT_FIELDS if k in table}
-                table_input["StorageDescriptor"] = {
-                    **table["StorageDescriptor"],
-                    "Location": self._uri(changes[WHOLE_TABLE]),
-                }
-                self._glue.update_table(DatabaseName=self._database, TableInput=table_input)
-            return current.switched(changes, dropped)
+                self._move_table(table, changes[WHOLE_TABLE])
+        else:
+            gone = {v for v in dropped if v not in changes}
+            self._write_partitions(table, current.table, changes, gone, self._glue_locations(current.table))
+        return self._documents.switch(current, changes, dropped)
+
+    def _move_table(self, table: dict[str, Any], location: str) -> None:
+        table_input = {k: table[k] for k in _TABLE_INPUT_FIELDS if k in table}
+        table_input["StorageDescriptor"] = {**table["StorageDescriptor"], "Location": self._uri(location)}
+        self._glue.update_table(DatabaseName=self._database, TableInput=table_input)
+
+    def _write_partitions(
+        self,
+        table: dict[str, Any],
+        name: str,
+        locations: Mapping[str, str],
+        gone: set[str],
+        in_glue: Mapping[str, str],
+    ) -> None:
         descriptor = table["StorageDescriptor"]
 
         def partition_input(value: str, location: str) -> dict[str, Any]:
             return {"Values": [value], "StorageDescriptor": {**descriptor, "Location": self._uri(location)}}
 
-        updates = [(v, loc) for v, loc in sorted(changes.items()) if v in current.locations]
-        creates = [(v, loc) for v, loc in sorted(changes.items()) if v not in current.locations]
+        updates = [(v, loc) for v, loc in sorted(locations.items()) if v in in_glue]
+        creates = [(v, loc) for v, loc in sorted(locations.items()) if v not in in_glue]
         for batch in _batches(updates, _GLUE_BATCH):
             answer = self._glue.batch_update_partition(
                 DatabaseName=self._database,
-                TableName=current.table,
+                TableName=name,
                 Entries=[{"PartitionValueList": [v], "PartitionInput": partition_input(v, loc)} for v, loc in batch],
             )
-            _raise_on_errors("BatchUpdatePartition", current.table, answer.get("Errors", []))
+            _raise_on_errors("BatchUpdatePartition", name, answer.get("Errors", []))
         for batch in _batches(creates, _GLUE_BATCH):
             answer = self._glue.batch_create_partition(
                 DatabaseName=self._database,
-                TableName=current.table,
+                TableName=name,
                 PartitionInputList=[partition_input(v, loc) for v, loc in batch],
             )
-            _raise_on_errors("BatchCreatePartition", current.table, answer.get("Errors", []))
-        gone = sorted(v for v in dropped if v in current.locations and v not in changes)
-        for chunk in _batches(gone, _GLUE_DELETE_BATCH):
+            _raise_on_errors("BatchCreatePartition", name, answer.get("Errors", []))
+        for chunk in _batches(sorted(v for v in gone if v in in_glue), _GLUE_DELETE_BATCH):
             answer = self._glue.batch_delete_partition(
                 DatabaseName=self._database,
-                TableName=current.table,
+                TableName=name,
                 PartitionsToDelete=[{"Values": [v]} for v in chunk],
             )
-            _raise_on_errors("BatchDeletePartition", current.table, answer.get("Errors", []))
-        return current.switched(changes, dropped)
+            _raise_on_errors("BatchDeletePartition", name, answer.get("Errors", []))
 
 
 def _batches(items: list, size: int) -> Iterator[list]:

@@ -512,6 +512,9 @@ def run(
     run_id = run_id or new_run_id(started)
     version = f"{run_id}-{secrets.token_hex(3)}"
     state = RunState(spark, paths, run_id, full_refresh, started, fs, catalog, version)
+    corrected = sum(catalog.sync(current_locations(state, t)) for t in TABLES if not t.append_only)
+    if corrected:
+        logger.warning("catalog: %d entries differed from the published versions and were put back", corrected)
     removed = clean_unpublished(state)
     if removed:
         logger.info("deleted %d unpublished version folder(s): %s", len(removed), ", ".join(removed[:20]))

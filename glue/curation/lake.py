@@ -7,8 +7,12 @@ Only metadata (object keys, sizes) and small JSON documents pass through the dri
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 _RAW_KEY = re.compile(r"(raw/(?:source=|_quarantine/).*)$")
 _GLOB_CHARS = re.compile(r"([\[\]{}*?\\])")
@@ -51,10 +55,6 @@ class LakePaths:
 
     def staging(self, run_id: str) -> str:
         return f"{self.curated}/_staging/{run_id}"
-
-
-def _is_object_store(path: str) -> bool:
-    return path.split(":", 1)[0] in ("s3", "s3a", "s3n")
 
 
 def raw_key(path: str) -> str | None:
@@ -133,25 +133,22 @@ class LakeFS:
         """Write a small document so that readers never see half of it.
 
         On an object store one PUT replaces an object atomically, so it is written in place (a rename there
-        would be a copy plus a delete, and the job may not delete under ``_runs/``). On a file system a
-        temporary name plus a rename gives the same guarantee.
+        would be a copy plus a delete, and the job may not delete under ``_runs/``). On a local file system a
+        temporary file replaces the old one in one rename (``os.replace``): Hadoop's rename refuses an
+        existing target, and deleting it first would leave a moment with no document at all.
         """
-        if _is_object_store(path):
-            out = self._fs(path).create(self._p(path), True)
-            try:
-                out.write(bytearray(text.encode("utf-8")))
-            finally:
-                out.close()
+        if path.startswith("file:"):
+            local = Path(url2pathname(urlparse(path).path))
+            local.parent.mkdir(parents=True, exist_ok=True)
+            tmp = local.with_name(f".{local.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, local)
             return
-        tmp = f"{path.rsplit('/', 1)[0]}/.{path.rsplit('/', 1)[1]}.tmp"
-        out = self._fs(tmp).create(self._p(tmp), True)
+        out = self._fs(path).create(self._p(path), True)
         try:
             out.write(bytearray(text.encode("utf-8")))
         finally:
             out.close()
-        if self.exists(path):
-            self.delete(path)
-        self._fs(path).rename(self._p(tmp), self._p(path))
 
     def delete(self, path: str) -> None:
         if self.exists(path):

@@ -22,8 +22,8 @@ import sys
 from awsglue.utils import getResolvedOptions
 
 from curation.catalog import Catalog, GlueCatalog
-from curation.job import run
-from curation.lake import LakePaths
+from curation.job import document_catalog, run
+from curation.lake import LakeFS, LakePaths
 from curation.session import build_session
 
 OPTIONAL = ("lake_root", "raw_root", "curated_root", "runs_root", "run_id", "full_refresh", "glue_database")
@@ -44,14 +44,14 @@ def lake_paths(opts: dict[str, str]) -> LakePaths:
     return LakePaths(raw_root=raw, curated_root=curated, runs_root=runs)
 
 
-def catalog(opts: dict[str, str], paths: LakePaths) -> Catalog | None:
+def catalog(opts: dict[str, str], paths: LakePaths, spark) -> Catalog | None:
     """The Glue Data Catalog when the job is given a database (AWS); None: the lake's own documents."""
     database = opts.get("glue_database")
     if not database:
         return None
     import boto3  # in Glue's runtime; only this path needs it
 
-    return GlueCatalog(boto3.client("glue"), database, paths.curated_root)
+    return GlueCatalog(boto3.client("glue"), database, paths.curated_root, document_catalog(LakeFS(spark), paths))
 
 
 def main(argv: list[str]) -> dict:
@@ -64,7 +64,7 @@ def main(argv: list[str]) -> dict:
         paths,
         run_id=opts.get("run_id"),
         full_refresh=str(opts.get("full_refresh", "false")).lower() == "true",
-        catalog=catalog(opts, paths),
+        catalog=catalog(opts, paths, spark),
     )
 
 
