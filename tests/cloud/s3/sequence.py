@@ -1,0 +1,172 @@
+"""The curation job's life on one backend: first run, re-run, incremental run, full refresh.
+
+The same sequence runs on the local disk and on the S3 endpoint, with the same run ids and the same raw
+objects, so their summaries and curated rows can be compared one to one. A backend is its two roots plus how
+raw objects reach it (a copy on disk, an upload to the raw bucket) and how its requests are recorded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curation.catalog import Catalog
+from curation.job import read_published
+from curation.lake import LakePaths
+from curation.schema import TABLES, Table
+
+logger = logging.getLogger(__name__)
+CURATION_TESTS = Path(__file__).resolve().parents[2] / "curation"
+
+#: Runs of the sequence, in order, and the raw objects that arrive before each ("base", "later" or none).
+RUNS: tuple[tuple[str, str | None, bool], ...] = (
+    ("curate-first", "base", False),
+    ("curate-again", None, False),
+    ("curate-later", "later", False),
+    ("curate-rebuild", None, True),
+)
+#: Columns a run stamps with its own clock: the two backends run at different times.
+CLOCK_COLUMNS = frozenset({"quarantined_at", "checked_at"})
+
+
+def _lakefix():
+    """The curation tests' lake builders (a module beside those tests, not a package)."""
+    if "lakefix" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("lakefix", CURATION_TESTS / "lakefix.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["lakefix"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["lakefix"]
+
+
+def build_raw_zones(root: Path) -> dict[str, Path]:
+    """Two local lakes holding only raw objects: ``base`` (one import of each export kind, one API page of
+    recently played, with records to quarantine) and ``later`` (one new API page, a play the exports hold)."""
+    lakefix = _lakefix()
+    base = lakefix.standard_lake(root / "base")
+    later = root / "later"
+    t2 = json.loads(lakefix.fixture_lines("recently_played.ndjson")[1])["item"]
+    new_play = {**t2, "played_at": "2024-01-06T10:00:20.250Z"}
+    new_play["track"] = {**t2["track"], "id": "3n3Ppam7vgaVa1iaRUc9Lp", "uri": "spotify:track:3n3Ppam7vgaVa1iaRUc9Lp"}
+    lakefix.put_api(
+        later, "recently_played", [lakefix.envelope("recently_played", new_play)], run="extract-later", seq=1
+    )
+    return {"base": base, "later": later}
+
+
+def raw_objects(lake: Path) -> dict[str, Path]:
+    """Key (relative to the lake, ``raw/…``) -> file, for every raw object of a local lake."""
+    return {p.relative_to(lake).as_posix(): p for p in sorted((lake / "raw").rglob("*")) if p.is_file()}
+
+
+def read_curated(spark, curated_root: str, table: Table, catalog: Catalog | None = None) -> list[tuple]:
+    """Every published row of one curated table, sorted, without :data:`CLOCK_COLUMNS`.
+
+    The one place that knows how a table is read: through the catalog the job published to (the Glue Data
+    Catalog when given, else the lake's table documents), as Athena and the local readers do.
+    """
+    paths = LakePaths(curated_root, curated_root, curated_root)
+    frame = read_published(spark, paths, table, catalog)
+    columns = [c for c in frame.columns if c not in CLOCK_COLUMNS]
+    return sorted((tuple(row) for row in frame.select(*columns).collect()), key=repr)
+
+
+@dataclass
+class Backend:
+    """Where one sequence runs: its roots, how raw objects arrive, how a run's requests are recorded."""
+
+    name: str
+    raw_root: str
+    curated_root: str
+    publish: Callable[[dict[str, Path]], None]  # key -> local file, put into the raw zone
+    recording: Callable[[], AbstractContextManager[Any]] = nullcontext
+    job_environment: Callable[[], AbstractContextManager[Any]] = nullcontext
+    extra_args: tuple[str, ...] = ()
+    catalog: Callable[[], Catalog | None] = lambda: None  # what the harness reads the published tables through
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    summary: dict
+    recorded: list = field(default_factory=list)  # what the backend's recording captured during the run
+    rows: dict[str, list[tuple]] | None = None  # every curated table after the run (where the test reads them)
+    seconds: float = 0.0  # wall time of the job run alone
+
+
+@dataclass
+class SequenceResult:
+    backend: str
+    runs: list[RunRecord]
+    seconds: float
+
+    def run(self, run_id: str) -> RunRecord:
+        return next(r for r in self.runs if r.run_id == run_id)
+
+
+def local_backend(root: Path) -> Backend:
+    """Two folders standing for the raw and the curated bucket."""
+    raw, curated = root / "raw-bucket", root / "curated-bucket"
+    raw.mkdir(parents=True)
+    curated.mkdir(parents=True)
+
+    def publish(objects: dict[str, Path]) -> None:
+        for key, source in objects.items():
+            (raw / key).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, raw / key)
+
+    return Backend("local disk", raw.resolve().as_uri(), curated.resolve().as_uri(), publish)
+
+
+def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after: tuple[str, ...]) -> SequenceResult:
+    """:data:`RUNS` through the real job script (``glue/jobs/curate.py``'s ``main``) on ``backend``."""
+    from spotify_lake.commands.curate import JOB_SCRIPT, run_job
+
+    started = time.monotonic()
+    runs = []
+    for run_id, arriving, full_refresh in RUNS:
+        if arriving:
+            backend.publish(raw_objects(zones[arriving]))
+        argv = [str(JOB_SCRIPT), "--raw_root", backend.raw_root, "--curated_root", backend.curated_root]
+        argv += ["--run_id", run_id, *backend.extra_args]
+        if full_refresh:
+            argv += ["--full_refresh", "true"]
+        run_started = time.monotonic()
+        with backend.job_environment(), backend.recording() as recorded:
+            summary = run_job(argv, master="local[2]")
+        record = RunRecord(run_id, summary, list(recorded or []), seconds=time.monotonic() - run_started)
+        logger.warning("%s: %s %s in %.1f s", backend.name, run_id, summary["status"], record.seconds)
+        if run_id in rows_after:
+            catalog = backend.catalog()
+            record.rows = {t.name: read_curated(spark, backend.curated_root, t, catalog) for t in TABLES}
+        runs.append(record)
+    return SequenceResult(backend.name, runs, time.monotonic() - started)
+
+
+def accounting(summary: dict) -> dict[str, Any]:
+    """The figures of a run summary that do not depend on when or where it ran."""
+    return {
+        "status": summary["status"],
+        "raw_objects": summary.get("raw_objects"),
+        "tables": summary.get("tables"),
+        "sources": {
+            source: (f["read"], f["loaded"], f["duplicates"], f["quarantined_total"], f["quarantined"])
+            for source, f in summary.get("sources", {}).items()
+        },
+    }
+
+
+def iter_calls(result: SequenceResult) -> Iterator:
+    for run in result.runs:
+        yield from run.recorded
