@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYSPARK_PYTHON := $(abspath $(PY))
 
-.PHONY: help venv demo test lint format synth deploy bench reliability clean
+.PHONY: help venv demo test lint format synth deploy bench reliability clean trino athena-check
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -24,8 +24,15 @@ venv: $(STAMP)  ## create .venv and install the pinned dependencies
 demo: $(STAMP)  ## run the whole pipeline locally on the offline emulator; writes out/
 	$(PY) -m spotify_lake demo
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP) trino  ## run the whole test suite (starts a local Trino for the Athena SQL check)
 	$(PY) -m pytest
+
+trino: $(STAMP)  ## fetch Trino and its Hive plugin once with Maven into ~/.cache/spotify-lake (about 450 MB)
+	$(PY) -m spotify_lake athena-check --fetch-only
+
+LAKE ?= out/lake
+athena-check: $(STAMP) trino  ## every view and named query on Trino vs DuckDB over LAKE (default out/lake); writes out/athena-check/
+	$(PY) -m spotify_lake athena-check --lake $(LAKE)
 
 lint: $(STAMP)  ## ruff
 	$(VENV)/bin/ruff check .
