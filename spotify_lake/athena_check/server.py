@@ -67,6 +67,7 @@ class TrinoServer:
         self.heap = heap
         self.port = 0
         self.start_seconds = 0.0
+        self._began = 0.0
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -139,26 +140,36 @@ class TrinoServer:
         except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
             return None
 
-    def start(self, timeout: float = 900.0) -> float:
-        """Start the server and wait until it accepts queries; returns the seconds it took."""
+    def launch(self) -> None:
+        """Start the server process and return at once (overlap its start-up with other work)."""
         self._configure()
-        began = time.monotonic()
+        self._began = time.monotonic()
         output = (self.workdir / "stdout.log").open("wb")
         self._process = subprocess.Popen(
             self._command(), cwd=self.workdir, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
         output.close()
-        while time.monotonic() - began < timeout:
+
+    def wait_until_ready(self, timeout: float = 900.0) -> float:
+        """Wait until the launched server accepts queries; returns the seconds since ``launch``."""
+        if self._process is None:
+            raise RuntimeError("the server was not launched")
+        while time.monotonic() - self._began < timeout:
             if self._process.poll() is not None:
                 raise RuntimeError(f"Trino exited with {self._process.returncode}; see {self.workdir / 'stdout.log'}")
             info = self.info()
             if info is not None and info.get("starting") is False:
-                self.start_seconds = time.monotonic() - began
+                self.start_seconds = time.monotonic() - self._began
                 logger.info("Trino %s started in %.1f s", self.version, self.start_seconds)
                 return self.start_seconds
             time.sleep(1.0)
         self.stop()
         raise TimeoutError(f"Trino did not start within {timeout:.0f} s; see {self.log_file}")
+
+    def start(self, timeout: float = 900.0) -> float:
+        """Launch the server and wait until it accepts queries; returns the seconds it took."""
+        self.launch()
+        return self.wait_until_ready(timeout)
 
     @property
     def version(self) -> str:
@@ -179,9 +190,9 @@ class TrinoServer:
 
     def connect(self, schema: str | None = None) -> Any:
         """A DB-API connection (the ``trino`` client) to the catalog ``hive``, in UTC like Athena."""
-        import trino
+        from trino.dbapi import connect
 
-        return trino.dbapi.connect(
+        return connect(
             host="127.0.0.1",
             port=self.port,
             user="athena-check",

@@ -46,14 +46,15 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.lake} has no curated/ folder: run `make demo` (or point --lake at a lake)")
     config = load_environments(cdk_context(args.environment))[0]
     time_zone = check_time_zone(args.time_zone or config.time_zone)
-    began = time.monotonic()
-    tables = glue_tables(synthesize_template(config.name))
-    synth_seconds = time.monotonic() - began
     args.out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="athena-check-trino-"))
     server = TrinoServer(dist, workdir)
     try:
-        server.start()
+        server.launch()  # Trino starts while the CDK app synthesizes
+        began = time.monotonic()
+        tables = glue_tables(synthesize_template(config.name))
+        synth_seconds = time.monotonic() - began
+        server.wait_until_ready()
         results = run_check(server, args.lake.resolve(), tables, time_zone=time_zone, schema="lake")
     finally:
         server.stop()

@@ -12,6 +12,19 @@ from tests.analytics import dataset
 
 
 @pytest.fixture(scope="session")
+def launched_trino(tmp_path_factory):
+    """Trino 476 on a free loopback port, launched (not yet ready): the Trino tests launch it first, so it
+    starts while the app synthesizes.
+
+    Fetched with Maven into the user cache first if `make trino` did not do it yet.
+    """
+    server = TrinoServer(distribution.ensure(), tmp_path_factory.mktemp("trino"))
+    server.launch()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def glue_template() -> dict:
     """The dev environment's CloudFormation template, synthesized through the real app."""
     return synthesize_template("dev")
@@ -23,12 +36,10 @@ def tables(glue_template) -> list[GlueTable]:
 
 
 @pytest.fixture(scope="session")
-def trino_server(tmp_path_factory):
-    """Trino 476 on a free loopback port; fetched with Maven into the user cache if `make trino` did not yet."""
-    server = TrinoServer(distribution.ensure(), tmp_path_factory.mktemp("trino"))
-    server.start()
-    yield server
-    server.stop()
+def trino_server(launched_trino, glue_template):
+    """The session's Trino, ready for queries."""
+    launched_trino.wait_until_ready()
+    return launched_trino
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,12 @@ from stacks.sql_files import load_named_queries, load_views
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _trino_starts_before_the_synth(launched_trino):
+    """Requested first by every test here, so Trino's start-up overlaps the CDK synth."""
+
+
 ALL_VIEWS = [v.name for v in view_files()]
 ALL_QUERIES = [q.name for q in load_named_queries(SQL_DIR / "queries")]
 
