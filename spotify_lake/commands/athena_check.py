@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     dist = distribution.ensure()
     if args.fetch_only:
-        print(f"Trino {dist.version} cached in {dist.root} ({dist.download_bytes / 1e6:.0f} MB downloaded)")  # noqa: T201
+        print(f"Trino {dist.version} cached in {dist.root} (a {dist.download_bytes / 1e6:.0f} MB download)")  # noqa: T201
         return 0
 
     from spotify_lake.athena_check.check import run_check
