@@ -14,9 +14,10 @@ JARS_DIR ?= $(HOME)/.cache/spotify-lake/jars
 ARTIFACT_hadoop-aws-3.3.4.jar := org.apache.hadoop:hadoop-aws:3.3.4
 ARTIFACT_aws-java-sdk-bundle-1.12.262.jar := com.amazonaws:aws-java-sdk-bundle:1.12.262
 S3A_JARS := $(JARS_DIR)/hadoop-aws-3.3.4.jar $(JARS_DIR)/aws-java-sdk-bundle-1.12.262.jar
-export CURATION_EXTRA_JARS := $(subst $(eval) ,:,$(S3A_JARS))
+# Only the tests load them: `make demo` must not need them.
+test: export CURATION_EXTRA_JARS := $(subst $(eval) ,:,$(S3A_JARS))
 
-.PHONY: help venv jars demo test lint format synth deploy bench reliability clean
+.PHONY: help venv jars demo test lint format synth deploy bench reliability clean trino athena-check
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -40,8 +41,15 @@ jars: $(S3A_JARS)  ## fetch the S3A jars the S3 protocol tests load into local S
 demo: $(STAMP)  ## run the whole pipeline locally on the offline emulator; writes out/
 	$(PY) -m spotify_lake demo
 
-test: $(STAMP) $(NODE_STAMP) $(S3A_JARS)  ## run the whole test suite (node_modules: the IAM evaluator; jars: S3A)
+test: $(STAMP) $(NODE_STAMP) $(S3A_JARS) trino  ## run the whole test suite (node_modules: the IAM evaluator; jars: S3A; a local Trino for the Athena SQL check)
 	$(PY) -m pytest
+
+trino: $(STAMP)  ## fetch Trino and its Hive plugin once with Maven into ~/.cache/spotify-lake (about 450 MB)
+	$(PY) -m spotify_lake athena-check --fetch-only
+
+LAKE ?= out/lake
+athena-check: $(STAMP) trino  ## every view and named query on Trino vs DuckDB over LAKE (default out/lake); writes out/athena-check/
+	$(PY) -m spotify_lake athena-check --lake $(LAKE)
 
 lint: $(STAMP)  ## ruff
 	$(VENV)/bin/ruff check .

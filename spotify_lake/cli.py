@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "synthetic export + emulator + run, into out/"),
     "bench": ("bench", "benchmarks: transform, scaling, queries, API calls, cost"),
     "reliability": ("reliability", "fault, crash, fuzz and re-run figures for the whole pipeline"),
+    "athena-check": ("athena_check", "run every view and named query on Trino (Athena's engine) and DuckDB, compare"),
 }
 
 

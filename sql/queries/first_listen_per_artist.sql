@@ -9,4 +9,4 @@ SELECT
 FROM play_events
 WHERE artist_name IS NOT NULL
 GROUP BY listener_id, artist_name
-ORDER BY plays DESC, artist_name
+ORDER BY plays DESC, artist_name, listener_id

@@ -11,5 +11,5 @@ FROM play_events
 WHERE skipped IS NOT NULL AND track_name IS NOT NULL
 GROUP BY listener_id, track_name, artist_name
 HAVING count_if(skipped) > 0
-ORDER BY skips DESC, track_name
+ORDER BY skips DESC, track_name, artist_name, listener_id
 LIMIT 20

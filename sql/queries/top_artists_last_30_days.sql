@@ -10,5 +10,5 @@ WHERE content_type = 'track' AND artist_name IS NOT NULL AND played_at >= date_a
     -- Redundant with the line above, but on the partition key: Athena then scans only the last two months.
     AND play_month >= date_format(date_add('day', -30, current_date), '%Y-%m')
 GROUP BY listener_id, artist_name
-ORDER BY plays DESC, minutes DESC, artist_name
+ORDER BY plays DESC, minutes DESC, artist_name, listener_id
 LIMIT 10
