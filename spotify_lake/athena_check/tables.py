@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curation.catalog import WHOLE_TABLE
+from spotify_lake.lakefiles import published_locations
+
 REPO = Path(__file__).resolve().parents[2]
 
 #: Hive SerDe class -> Trino Hive connector ``format``. Anything else is an error, not a guess.
@@ -148,29 +151,15 @@ def synthesize_template(environment: str | None = None) -> dict[str, Any]:
 
 
 def current_partitions(lake: Path, table: GlueTable) -> dict[str, Path]:
-    """{partition value: folder} of every partition the lake currently publishes for ``table``.
-
-    The one place that knows how a lake names its current partitions: today the Hive folders
-    ``curated/<table>/<key>=<value>/`` themselves. (With run-scoped prefixes the lake's catalog document
-    names each partition's current folder instead; only this function changes.)
-    """
-    key = table.partition_key
-    if key is None:
+    """{partition value: folder} of every partition the lake currently publishes for ``table``: the
+    locations its catalog document names (``spotify_lake.lakefiles``), as the Glue catalog does in AWS."""
+    if table.partition_key is None:
         raise TableDefinitionError(f"{table.name} is not partitioned")
-    root = lake / table.location
-    if not root.is_dir():
-        return {}
-    prefix = f"{key}="
-    return {
-        folder.name.removeprefix(prefix): folder
-        for folder in sorted(root.iterdir())
-        if folder.is_dir() and folder.name.startswith(prefix)
-    }
+    return published_locations(lake, table.name)
 
 
 def current_location(lake: Path, table: GlueTable) -> Path | None:
     """The folder holding an unpartitioned table's current data, or None if the lake has none yet."""
     if table.partition_key is not None:
         raise TableDefinitionError(f"{table.name} is partitioned: use current_partitions")
-    folder = lake / table.location
-    return folder if folder.is_dir() else None
+    return published_locations(lake, table.name).get(WHOLE_TABLE)

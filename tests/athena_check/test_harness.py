@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from curation import schema
+from curation.catalog import TableLocations, document_key
 from spotify_lake.athena_check.check import create_table_sql
 from spotify_lake.athena_check.compare import Result, first_difference, ordered, values_equal
 from spotify_lake.athena_check.server import local_uri
@@ -80,14 +81,17 @@ def test_create_table_statement(tmp_path):
     )
 
 
-def test_current_partitions_are_the_hive_folders_of_the_table(tmp_path):
+def test_current_partitions_are_the_ones_the_catalog_document_publishes(tmp_path):
     root = tmp_path / "curated" / "plays"
-    for folder in ("play_month=2024-01", "play_month=2024-02", "_temporary", "other=1"):
+    # A superseded version and a killed run's folder sit beside the published ones: Trino must not see them.
+    for folder in ("v1/play_month=2024-01", "v2/play_month=2024-01", "v2/play_month=2024-02", "v3/play_month=2024-03"):
         (root / folder).mkdir(parents=True)
-    (root / "play_month=2024-03").write_text("a file, not a partition")
+    published = {"2024-01": "curated/plays/v2/play_month=2024-01/", "2024-02": "curated/plays/v2/play_month=2024-02/"}
+    (tmp_path / document_key("plays")).parent.mkdir(parents=True)
+    (tmp_path / document_key("plays")).write_text(TableLocations("plays", "play_month", published).to_json())
     assert current_partitions(tmp_path, _plays_table()) == {
-        "2024-01": root / "play_month=2024-01",
-        "2024-02": root / "play_month=2024-02",
+        "2024-01": root / "v2" / "play_month=2024-01",
+        "2024-02": root / "v2" / "play_month=2024-02",
     }
     assert current_partitions(tmp_path / "empty", _plays_table()) == {}
     with pytest.raises(TableDefinitionError, match="partitioned"):
@@ -161,5 +165,7 @@ def test_order_matters_only_for_an_outer_order_by():
 def test_unpartitioned_table_location(tmp_path):
     tracks = GlueTable("tracks", (("track_id", "string"),), (), PARQUET, "curated/tracks/", {})
     assert current_location(tmp_path, tracks) is None
-    (tmp_path / "curated" / "tracks").mkdir(parents=True)
-    assert current_location(tmp_path, tracks) == Path(tmp_path / "curated" / "tracks")
+    (tmp_path / "curated" / "tracks" / "v9").mkdir(parents=True)
+    (tmp_path / document_key("tracks")).parent.mkdir(parents=True)
+    (tmp_path / document_key("tracks")).write_text(TableLocations("tracks", None, {"": "curated/tracks/v9/"}).to_json())
+    assert current_location(tmp_path, tracks) == Path(tmp_path / "curated" / "tracks" / "v9")
