@@ -17,7 +17,7 @@ import pytest
 
 from curation.catalog import GlueCatalog
 from curation.session import EXTRA_JARS_ENV, S3Endpoint, extra_jars, use_s3_endpoint
-from tests.cloud.calls import AwsCall
+from tests.cloud.calls import AwsCall, write_calls
 from tests.cloud.s3.requests import Naming, to_calls
 from tests.cloud.s3.sequence import Backend, SequenceResult, build_raw_zones, local_backend, run_sequence
 from tests.cloud.s3.server import ACCESS_KEY, REGION, SECRET_KEY, RecordingMotoServer
@@ -30,6 +30,8 @@ S3A_JARS = ("hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar")
 # starts its JVM with the S3A jars. `make test` exports the same variable.
 os.environ.setdefault(EXTRA_JARS_ENV, ":".join(str(S3A_JARS_DIR / jar) for jar in S3A_JARS))
 
+#: Where the Glue job's recorded requests are written, one AwsCall per line (generated output, not committed).
+RECORDING = Path(__file__).resolve().parents[2] / "out" / "cloud" / "glue_job_calls.jsonl"
 RAW_BUCKET = "spotify-lake-test-raw"
 CURATED_BUCKET = "spotify-lake-test-curated"
 #: The sequence's runs after which every curated table is read and compared.
@@ -140,4 +142,6 @@ def glue_job_calls(curation_on_s3a, s3a_lake) -> list[AwsCall]:
         databases={s3a_lake["database"]: "database"},
     )
     exchanges = [exchange for run in curation_on_s3a.runs for exchange in run.recorded]
-    return to_calls(exchanges, naming, "curate_job")
+    calls = to_calls(exchanges, naming, "curate_job")
+    write_calls(RECORDING, calls)  # for reading after the run: what the job asked, in order
+    return calls

@@ -146,7 +146,10 @@ def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after:
         with backend.job_environment(), backend.recording() as recorded:
             summary = run_job(argv, master="local[2]")
         record = RunRecord(run_id, summary, list(recorded or []), seconds=time.monotonic() - run_started)
-        logger.warning("%s: %s %s in %.1f s", backend.name, run_id, summary["status"], record.seconds)
+        logger.warning(
+            "%s: %s %s in %.1f s, %d requests recorded",
+            *(backend.name, run_id, summary["status"], record.seconds, len(record.recorded)),
+        )
         if run_id in rows_after:
             catalog = backend.catalog()
             record.rows = {t.name: read_curated(spark, backend.curated_root, t, catalog) for t in TABLES}
