@@ -11,7 +11,7 @@ WITH classified AS (
             WHEN platform IS NULL THEN 'not recorded'
             WHEN regexp_like(lower(platform), 'android_tv|;aft[a-z]|fire ?tv|smart_tv|tizen|webos|roku|apple ?tv|tvos|chromecast|google_tv|\btv\b') THEN 'TV'
             WHEN regexp_like(lower(platform), 'playstation|ps4|ps5|xbox|nintendo') THEN 'Console'
-            WHEN regexp_like(lower(platform), 'android_auto|carplay|\bauto\b|\bcar\b|tesla|volvo|polestar|bmw|mercedes|\baudi\b|\bford\b|gm_|stellantis') THEN 'Car'
+            WHEN regexp_like(lower(platform), 'android_auto|carplay|\bauto\b|\bcar\b|tesla|volvo|polestar|bmw|mercedes|\baudi\b|\bford\b|stellantis') THEN 'Car'
             WHEN regexp_like(lower(platform), 'sonos|cast_audio|google_home|nest|alexa|echo|amazon_speaker|bose|denon|yamaha|speaker|\bcast\b') THEN 'Speaker'
             WHEN regexp_like(lower(platform), 'web_player|web player|webplayer|\bweb\b') THEN 'Web'
             WHEN regexp_like(lower(platform), 'windows|os x|osx|macos|mac os|linux|desktop') THEN 'Desktop'
