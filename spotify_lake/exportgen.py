@@ -6,7 +6,16 @@ Formats (file names as Spotify ships them):
   ``Streaming_History_Video_<years>.json``), the fields listed in SPOTIFY_FACTS.md.
 - ``legacy``: ``MyData/endsong_<n>.json`` with ``username``, ``ip_addr_decrypted``, ``user_agent_decrypted``.
 - ``account``: ``Spotify Account Data/StreamingHistory_music_<n>.json`` (``endTime`` to the minute, no URIs)
-  and ``StreamingHistory_podcast_<n>.json``; these files start with a UTF-8 BOM.
+  and ``StreamingHistory_podcast_<n>.json``; these files start with a UTF-8 BOM. ``Userdata.json`` names the
+  user and ``YourLibrary.json`` lists the shows listened to.
+- ``account_older``: the older naming, ``MyData/StreamingHistory<n>.json``, music and podcast rows in one file
+  (a podcast row carries the show as ``artistName`` and the episode as ``trackName``), with the same
+  ``Userdata.json`` and ``YourLibrary.json``.
+
+``write_shapes`` (at the end of this module) writes every other real shape in a few hand-written rows:
+2023-format extended files with ``username``, same-second duplicates, overlapping plays on one device,
+same-minute replays in account data, exact repeats across files, audiobook account files, real platform
+strings.
 
 Every file is one JSON array of 10,000-16,000 rows (the last one may be shorter). Quirks: podcast rows
 (null track fields, an episode URI), rows with null names and URIs (only on plays of 30 s or less),
