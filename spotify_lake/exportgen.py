@@ -439,7 +439,7 @@ LISTENS_2024 = (
     Listen("2024-03-01T10:00:40Z", "track", "Song A", "Artist A", "0000000000000000000A01", 200_000, _WINDOWS),
     # the same track again in the same minute, skipped after 5 s: a replay, not a duplicate
     Listen("2024-03-01T10:00:50Z", "track", "Song A", "Artist A", "0000000000000000000A01", 5_000, _WINDOWS, "fwdbtn"),
-    Listen("2024-03-01T10:04:10Z", "track", "Song B", "Artist B", "0000000000000000000B01", 240_000, _WINDOWS),
+    Listen("2024-03-01T10:04:55Z", "track", "Song B", "Artist B", "0000000000000000000B01", 240_000, _WINDOWS),
     # ghost plays: one track every 5 s on a remote-controlled Fire TV; 525 s summed, 190 s of wall clock
     Listen("2024-03-02T21:00:00Z", "track", "Song C", "Artist C", "0000000000000000000C01", 180_000, _TV, "remote"),
     Listen("2024-03-02T21:00:05Z", "track", "Song C", "Artist C", "0000000000000000000C01", 175_000, _TV, "remote"),

@@ -122,7 +122,7 @@ def test_plays_of_every_shape(spark, combined):
         ("2023-06-02 19:00:00", "episode", "Episode P1", 1800000, True, False, 1800000),
         ("2024-03-01 10:00:40", "track", "Song A", 200000, True, False, 200000),
         ("2024-03-01 10:00:50", "track", "Song A", 5000, False, False, 5000),  # the same-minute replay
-        ("2024-03-01 10:04:10", "track", "Song B", 240000, True, False, 240000),
+        ("2024-03-01 10:04:55", "track", "Song B", 240000, True, False, 240000),
         ("2024-03-02 21:00:00", "track", "Song C", 180000, True, False, 180000),
         ("2024-03-02 21:00:05", "track", "Song C", 175000, True, True, 5000),  # ghost plays: 5 s of wall clock
         ("2024-03-02 21:00:10", "track", "Song C", 170000, True, True, 5000),
