@@ -187,3 +187,37 @@ def test_older_combined_account_files_typed_by_the_library(spark, shapes, tmp_pa
     assert _figures(later, "export_account") == (0, 0, 0, 9, 0)
     totals = read_runs(lake)
     assert totals.loaded - totals.superseded == 13 == len(_table(spark, lake))
+
+
+def test_generator_identity_agrees_with_curation_on_every_shape(spark, shapes):
+    """``exportgen.play_identity`` (plain Python) and ``plays.identity_key`` (Spark) key every row alike."""
+    import json
+    import zipfile
+
+    from pyspark.sql import functions as F
+
+    from curation import exports, plays
+    from spotify_lake.exportgen import play_identity
+    from spotify_lake.staging import export_kind
+
+    files, expected = [], {}
+    for path in (shapes.extended, shapes.account, shapes.account_older):
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                base = name.rsplit("/", 1)[-1]
+                kind = export_kind(base)
+                if kind is None:
+                    continue
+                text = archive.read(name).decode("utf-8")
+                key = f"raw/source=export/endpoint=streaming_history_{kind}/listener=L/sha256={path.stem}/{base}"
+                files.append((key, text))
+                for i, row in enumerate(json.loads(text.removeprefix("\ufeff"))):
+                    expected[(key, i)] = play_identity(row)
+    records = exports.explode_export_files(spark.createDataFrame(files, "raw_object string, text string"))
+    candidates = exports.type_combined_account_rows(exports.export_plays(records, F.current_timestamp()), None)
+    got = {
+        (r.raw_object, r._record_index): r.identity
+        for r in candidates.select("raw_object", "_record_index", plays.identity_key().alias("identity")).collect()
+    }
+    assert len(got) == len(expected) == 15 + 11 + 10
+    assert got == expected
