@@ -6,7 +6,16 @@ Formats (file names as Spotify ships them):
   ``Streaming_History_Video_<years>.json``), the fields listed in SPOTIFY_FACTS.md.
 - ``legacy``: ``MyData/endsong_<n>.json`` with ``username``, ``ip_addr_decrypted``, ``user_agent_decrypted``.
 - ``account``: ``Spotify Account Data/StreamingHistory_music_<n>.json`` (``endTime`` to the minute, no URIs)
-  and ``StreamingHistory_podcast_<n>.json``; these files start with a UTF-8 BOM.
+  and ``StreamingHistory_podcast_<n>.json``; these files start with a UTF-8 BOM. ``Userdata.json`` names the
+  user and ``YourLibrary.json`` lists the shows listened to.
+- ``account_older``: the older naming, ``MyData/StreamingHistory<n>.json``, music and podcast rows in one file
+  (a podcast row carries the show as ``artistName`` and the episode as ``trackName``), with the same
+  ``Userdata.json`` and ``YourLibrary.json``.
+
+``write_shapes`` (at the end of this module) writes every other real shape in a few hand-written rows:
+2023-format extended files with ``username``, same-second duplicates, overlapping plays on one device,
+same-minute replays in account data, exact repeats across files, audiobook account files, real platform
+strings.
 
 Every file is one JSON array of 10,000-16,000 rows (the last one may be shorter). Quirks: podcast rows
 (null track fields, an episode URI), rows with null names and URIs (only on plays of 30 s or less),
@@ -34,11 +43,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from curation.rules import export_row_identity
 from spotify_lake.emulator.catalogue import catalogue_for
 from spotify_lake.emulator.listening import DAY_MS, Listener, Play, make_listener, plan_plays, to_ms
 from spotify_lake.emulator.simulation import RECENTLY_PLAYED_REACH, World, parse_now
 
-FORMATS = ("extended", "account", "legacy")
+FORMATS = ("extended", "account", "account_older", "legacy")
+_ACCOUNT_FORMATS = ("account", "account_older")
 EXPORT_OVERLAP = 25  # of the 50 plays recently-played can list at "now", the older 25 are in the export
 ROWS_MIN, ROWS_MAX = 10_000, 16_000
 DEFAULT_DAYS = 365
@@ -72,16 +83,11 @@ class ExportSummary:
 
 
 def play_identity(row: dict) -> str:
-    """What identifies a play within its end second, as curation keys it (``curation.plays.identity_key``):
-    the track or episode URI, or without one the lower-cased ``title|by`` names."""
-    uri = row.get("spotify_track_uri") or row.get("spotify_episode_uri")
-    if uri:
-        return uri
-    title = row.get("master_metadata_track_name") or row.get("episode_name") or row.get("trackName")
-    title = title or row.get("episodeName")
-    by = row.get("master_metadata_album_artist_name") or row.get("episode_show_name") or row.get("artistName")
-    by = by or row.get("podcastName") or ""
-    return f"name:{title.strip().lower()}|{by.strip().lower()}" if title else "name:"
+    """What identifies a play within its end second (minute in account data), as curation keys it: the
+    track, episode or audiobook URI, or without one the lower-cased ``title|by`` names, plus the ms played
+    for account-data rows. The rule itself is ``curation.rules.export_row_identity``, which
+    ``curation.plays.identity_key`` builds its Spark expression from."""
+    return export_row_identity(row)
 
 
 def export_cutoff_ms(world: World, listener_index: int) -> int:
@@ -153,8 +159,11 @@ class _Rows:
         if podcast:
             episode = cat.episodes[play.episode]
             show = cat.shows[episode.show_index]
-        if self.fmt == "account":
+        if self.fmt in _ACCOUNT_FORMATS:
             end = datetime.fromtimestamp(play.end_ms // 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+            if podcast and self.fmt == "account_older":
+                # Older exports mix podcasts into the music file: the show as artist, the episode as track.
+                return {"endTime": end, "artistName": show.name, "trackName": episode.name, "msPlayed": play.ms_played}
             if podcast:
                 return {
                     "endTime": end,
@@ -246,6 +255,27 @@ class _ZipWriter:
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+def _userdata(user_id: str) -> dict:
+    return {"username": user_id, "country": "DE", "createdFromFacebook": False, "creationTime": "2015-03-01"}
+
+
+def _library(shows: list[str]) -> dict:
+    return {
+        "tracks": [],
+        "albums": [],
+        "shows": [{"name": name, "publisher": f"{name} Media", "uri": None} for name in shows],
+        "episodes": [],
+        "bannedTracks": [],
+        "artists": [],
+        "bannedArtists": [],
+        "other": [],
+    }
+
+
+def _write_json(archive: zipfile.ZipFile, name: str, doc: object) -> None:
+    archive.writestr(name, json.dumps(doc, ensure_ascii=False, indent=2))
+
+
 def write_export(
     out_path: str | Path,
     *,
@@ -282,7 +312,8 @@ def write_export(
     second, identities = None, set()
 
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        writer = _ZipWriter(archive, bom=fmt == "account")
+        writer = _ZipWriter(archive, bom=fmt in _ACCOUNT_FORMATS)
+        shows: set[str] = set()
         chunks: dict[str, list] = {"music": [], "podcast": []}  # account data splits podcasts out
         targets = {"music": rng.randint(ROWS_MIN, ROWS_MAX), "podcast": rng.randint(ROWS_MIN, ROWS_MAX)}
         numbers = {"music": 0, "podcast": 0}
@@ -299,6 +330,8 @@ def write_export(
                 name = f"{_EXTENDED_DIR}/Streaming_History_Audio_{_years(first, last)}_{numbers[kind]}.json"
             elif fmt == "legacy":
                 name = f"{_LEGACY_DIR}/endsong_{numbers[kind]}.json"
+            elif fmt == "account_older":
+                name = f"{_LEGACY_DIR}/StreamingHistory{numbers[kind]}.json"
             else:
                 name = f"{_ACCOUNT_DIR}/StreamingHistory_{kind}_{numbers[kind]}.json"
             writer.write(name, chunk)
@@ -312,12 +345,14 @@ def write_export(
             targets[kind] = rng.randint(ROWS_MIN, ROWS_MAX)
 
         for play in stream:
-            kind = "podcast" if fmt == "account" and play.track < 0 else "music"
+            kind = "podcast" if fmt == "account" and play.track < 0 else "music"  # older files mix them
             if not chunks[kind] and carry[kind]:
                 chunks[kind].extend(carry[kind])
                 duplicates += len(carry[kind])
                 carry[kind] = []
             row = rows.row(play)
+            if play.track < 0:
+                shows.add(rows.cat.shows[rows.cat.episodes[play.episode].show_index].name)
             ts = row.get("ts") or row["endTime"]
             chunks[kind].append(row)
             if ts != second:
@@ -337,6 +372,11 @@ def write_export(
                 flush(kind)
         for kind in ("music", "podcast"):
             flush(kind)
+        if fmt in _ACCOUNT_FORMATS:
+            # Account data names its user and lists the saved shows, which type an older file's podcast rows.
+            folder = _LEGACY_DIR if fmt == "account_older" else _ACCOUNT_DIR
+            _write_json(archive, f"{folder}/Userdata.json", _userdata(listener.user_id))
+            _write_json(archive, f"{folder}/YourLibrary.json", _library(sorted(shows)))
         if fmt == "extended" and first_ts:
             # Video plays (video podcasts) come in their own file; this listener watched none.
             writer.write(f"{_EXTENDED_DIR}/Streaming_History_Video_{_years(first_ts, last_ts)}.json", [])
@@ -353,3 +393,210 @@ def write_export(
         last_ts=last_ts,
         lanes=lanes,
     )
+
+
+# --- every real shape, small and hand-written ---------------------------------------------------------------
+#
+# ``write_shapes`` writes one person's exports as Spotify ships them, small enough that tests can state every
+# expected count by hand (docs/CURATION.md walks through them): the extended history (a 2023-format file
+# with ``username``, minified, and 2024-format files without it, plus an empty video file), the account
+# data of the same 2024 listens in the newer naming (music, podcast and audiobook files, ``Userdata.json``)
+# and in the older naming (one combined ``StreamingHistoryN.json`` series, ``YourLibrary.json``).
+
+SHAPES_USER = "shapes-user"
+_TV = "Partner android_tv Amazon;AFTMM;6af2b6ff-4ce1-4d6a-9a86-0f3e1e7cd0a4;"
+_PIXEL = "Android OS 13 API 33 (Google, Pixel 6)"
+_IPHONE = "iOS 17.1.2 (iPhone14,5)"
+_WINDOWS = "Windows 10 (10.0.19045; x64)"
+_CAR = "Partner android_auto Google;Android Auto;"
+_SONOS = "Partner sonos_arm Sonos;One;"
+_WEB = "web_player windows 10;chrome 119.0.0.0;desktop"
+_PLAYSTATION = "playstation"
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    """One real listen: end time (UTC, to the second), what was played, how long, on which device."""
+
+    ts: str
+    kind: str  # track | episode | audiobook
+    title: str  # track, episode or chapter
+    by: str  # artist, show or audiobook
+    uri_id: str
+    ms: int
+    platform: str
+    reason_end: str = "trackdone"
+    author: str | None = None
+
+
+#: The 2023 listens (extended history only) and the 2024 listens (extended history and account data).
+LISTENS_2023 = (
+    Listen("2023-06-01T08:00:00Z", "track", "Song A", "Artist A", "0000000000000000000A01", 200_000, _PIXEL),
+    Listen("2023-06-01T08:03:30Z", "track", "Song B", "Artist B", "0000000000000000000B01", 210_000, _PIXEL),
+    Listen("2023-06-02T19:00:00Z", "episode", "Episode P1", "Show P", "00000000000000000000P1", 1_800_000, _IPHONE),
+)
+LISTENS_2024 = (
+    Listen("2024-03-01T10:00:40Z", "track", "Song A", "Artist A", "0000000000000000000A01", 200_000, _WINDOWS),
+    # the same track again in the same minute, skipped after 5 s: a replay, not a duplicate
+    Listen("2024-03-01T10:00:50Z", "track", "Song A", "Artist A", "0000000000000000000A01", 5_000, _WINDOWS, "fwdbtn"),
+    Listen("2024-03-01T10:04:55Z", "track", "Song B", "Artist B", "0000000000000000000B01", 240_000, _WINDOWS),
+    # ghost plays: one track every 5 s on a remote-controlled Fire TV; 525 s summed, 190 s of wall clock
+    Listen("2024-03-02T21:00:00Z", "track", "Song C", "Artist C", "0000000000000000000C01", 180_000, _TV, "remote"),
+    Listen("2024-03-02T21:00:05Z", "track", "Song C", "Artist C", "0000000000000000000C01", 175_000, _TV, "remote"),
+    Listen("2024-03-02T21:00:10Z", "track", "Song C", "Artist C", "0000000000000000000C01", 170_000, _TV, "remote"),
+    Listen("2024-03-03T07:30:00Z", "episode", "Episode P2", "Show P", "00000000000000000000P2", 1_500_000, _CAR),
+    Listen(
+        "2024-03-04T22:10:00Z",
+        "audiobook",
+        "Chapter 1",
+        "Book Q",
+        "00000000000000000000Q1",
+        600_000,
+        _SONOS,
+        author="Author Q",
+    ),
+    Listen("2024-03-05T12:00:20Z", "track", "Song D", "Artist D", "0000000000000000000D01", 20_000, _WEB, "fwdbtn"),
+    Listen("2024-03-05T18:00:00Z", "track", "Song E", "Artist E", "0000000000000000000E01", 300_000, _PLAYSTATION),
+)
+_SHOWS_IN_LIBRARY = ("Show P",)
+
+
+def _extended_row(listen: Listen, *, username: str | None, ms: int | None = None) -> dict:
+    """A 2024-format extended record (2023 format: with ``username``, without the audiobook fields)."""
+    track, episode, book = listen.kind == "track", listen.kind == "episode", listen.kind == "audiobook"
+    row: dict = {"ts": listen.ts}
+    if username is not None:
+        row["username"] = username
+    row |= {
+        "platform": listen.platform,
+        "ms_played": listen.ms if ms is None else ms,
+        "conn_country": "DE",
+        "ip_addr": "203.0.113.7",
+        "master_metadata_track_name": listen.title if track else None,
+        "master_metadata_album_artist_name": listen.by if track else None,
+        "master_metadata_album_album_name": f"{listen.by} Album" if track else None,
+        "spotify_track_uri": f"spotify:track:{listen.uri_id}" if track else None,
+        "episode_name": listen.title if episode else None,
+        "episode_show_name": listen.by if episode else None,
+        "spotify_episode_uri": f"spotify:episode:{listen.uri_id}" if episode else None,
+    }
+    if username is None:
+        row |= {
+            "audiobook_title": listen.by if book else None,
+            "audiobook_uri": f"spotify:audiobook:{listen.uri_id}" if book else None,
+            "audiobook_chapter_uri": f"spotify:chapter:{listen.uri_id}" if book else None,
+            "audiobook_chapter_title": listen.title if book else None,
+        }
+    row |= {
+        "reason_start": "clickrow",
+        "reason_end": listen.reason_end,
+        "shuffle": False,
+        "skipped": listen.reason_end == "fwdbtn",
+        "offline": False,
+        "offline_timestamp": 0,
+        "incognito_mode": False,
+    }
+    return row
+
+
+def _account_row(listen: Listen, *, older: bool) -> dict:
+    """An account-data record: end minute, names, ms played. Older files put podcasts in the music file."""
+    end = listen.ts[:16].replace("T", " ")
+    if listen.kind == "audiobook":
+        return {
+            "endTime": end,
+            "audiobookName": listen.by,
+            "chapterName": listen.title,
+            "authorName": listen.author,
+            "msPlayed": listen.ms,
+        }
+    if listen.kind == "episode" and not older:
+        return {"endTime": end, "podcastName": listen.by, "episodeName": listen.title, "msPlayed": listen.ms}
+    return {"endTime": end, "artistName": listen.by, "trackName": listen.title, "msPlayed": listen.ms}
+
+
+@dataclass(frozen=True, slots=True)
+class ShapesExport:
+    """The three zips of :func:`write_shapes` and the Spotify user they name."""
+
+    extended: Path
+    account: Path
+    account_older: Path
+    user: str
+
+
+def _zip(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _pretty(rows: list[dict], *, bom: bool = False) -> bytes:
+    return ((_BOM if bom else "") + json.dumps(rows, ensure_ascii=False, indent=2)).encode()
+
+
+def write_shapes(out_dir: str | Path, user: str = SHAPES_USER) -> ShapesExport:
+    """Write every shape of real exports for one person (see the comment above and docs/CURATION.md).
+
+    Extended history, 15 rows, 13 plays:
+      ``Streaming_History_Audio_2023_0.json`` (minified, ``username`` in every record): 3 listens, plus a
+      same-second duplicate of the second one with 0 ms played, written *before* it (the longer row wins);
+      ``Streaming_History_Audio_2024_0.json``: the first 6 listens of 2024 (a same-minute replay, three
+      overlapping ghost plays on a Fire TV); ``Streaming_History_Audio_2024_1.json``: the last ghost play
+      repeated (an exact repeat across files) and 4 more listens (an episode in a car, an audiobook chapter
+      on a Sonos speaker, a 20 s skip on the web player, a PlayStation play); an empty video file.
+    Account data (newer naming), 11 rows, 10 plays: the same 2024 listens, music in two files (the last row
+      of the first repeated in the second), the episode in a podcast file, the chapter in an audiobook file
+      (with its author); ``Userdata.json`` names the user.
+    Account data (older naming), 10 rows, 9 plays: the 2024 listens without the audiobook, music and the
+      episode in ``StreamingHistory0.json`` and ``StreamingHistory1.json``; ``YourLibrary.json`` lists the
+      show, which is how curation tells the episode from music.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ext = "Spotify Extended Streaming History"
+    first, second, third = (_extended_row(x, username=user) for x in LISTENS_2023)
+    zero_ms_twin = _extended_row(LISTENS_2023[1], username=user, ms=0)
+    audio_2023 = json.dumps([first, zero_ms_twin, second, third], separators=(",", ":")).encode()  # minified
+    rows_2024 = [_extended_row(x, username=None) for x in LISTENS_2024]
+    extended = _zip(
+        out / "my_spotify_data.zip",
+        {
+            f"{ext}/Streaming_History_Audio_2023_0.json": audio_2023,
+            f"{ext}/Streaming_History_Audio_2024_0.json": _pretty(rows_2024[:6]),
+            f"{ext}/Streaming_History_Audio_2024_1.json": _pretty(rows_2024[5:]),
+            f"{ext}/Streaming_History_Video_2023-2024.json": b"[]",
+            f"{ext}/ReadMeFirst_ExtendedStreamingHistory.pdf": b"%PDF-1.4\n",
+        },
+    )
+    music = [x for x in LISTENS_2024 if x.kind == "track"]
+    acct = "Spotify Account Data"
+    music_rows = [_account_row(x, older=False) for x in music]
+    userdata = json.dumps(_userdata(user)).encode()
+    account = _zip(
+        out / "my_spotify_data_account.zip",
+        {
+            f"{acct}/StreamingHistory_music_0.json": _pretty(music_rows[:6], bom=True),
+            f"{acct}/StreamingHistory_music_1.json": _pretty(music_rows[5:], bom=True),
+            f"{acct}/StreamingHistory_podcast_0.json": _pretty(
+                [_account_row(x, older=False) for x in LISTENS_2024 if x.kind == "episode"], bom=True
+            ),
+            f"{acct}/StreamingHistory_audiobook_0.json": _pretty(
+                [_account_row(x, older=False) for x in LISTENS_2024 if x.kind == "audiobook"], bom=True
+            ),
+            f"{acct}/Userdata.json": userdata,
+            f"{acct}/Playlist1.json": json.dumps({"playlists": []}).encode(),
+        },
+    )
+    older_rows = [_account_row(x, older=True) for x in LISTENS_2024 if x.kind != "audiobook"]
+    account_older = _zip(
+        out / "my_spotify_data_older.zip",
+        {
+            "MyData/StreamingHistory0.json": _pretty(older_rows[:6], bom=True),
+            "MyData/StreamingHistory1.json": _pretty(older_rows[5:], bom=True),
+            "MyData/Userdata.json": userdata,
+            "MyData/YourLibrary.json": json.dumps(_library(list(_SHOWS_IN_LIBRARY))).encode(),
+        },
+    )
+    return ShapesExport(extended, account, account_older, user)

@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,8 +36,10 @@ def export_kind(file_name: str) -> str | None:
 
 
 def export_key(kind: str, listener: str, data: bytes, file_name: str) -> str:
+    """Raw key of an export file; ``kind`` ``library`` is ``YourLibrary.json`` (saved shows), the rest history."""
     digest = hashlib.sha256(data).hexdigest()[:16]
-    return f"raw/source=export/endpoint=streaming_history_{kind}/listener={listener}/sha256={digest}/{file_name}"
+    endpoint = "library" if kind == "library" else f"streaming_history_{kind}"
+    return f"raw/source=export/endpoint={endpoint}/listener={listener}/sha256={digest}/{file_name}"
 
 
 @dataclass
@@ -45,6 +47,8 @@ class ImportSummary:
     run_id: str
     source: str
     listener_id: str = ""
+    #: How the listener was found: named by the export, given, or the lake's only listener.
+    listener_how: str = ""
     staged: list[str] = field(default_factory=list)
     already_present: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
@@ -55,6 +59,7 @@ class ImportSummary:
             "stage": "import",
             "source": self.source,
             "listener_id": self.listener_id,
+            "listener_how": self.listener_how,
             "staged": self.staged,
             "already_present": self.already_present,
             "ignored": self.ignored,
@@ -95,33 +100,104 @@ def known_listeners(lake: Path) -> set[str]:
     return found
 
 
-def _username(legacy_files: Iterable[tuple[str, bytes]]) -> str | None:
-    """The Spotify user id from a legacy file's ``username`` field (the only export kind that has one)."""
-    for _name, data in legacy_files:
-        try:
-            rows = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        for row in rows if isinstance(rows, list) else []:
-            if isinstance(row, dict) and row.get("username"):
-                return str(row["username"])
-    return None
+#: ``"username": "..."`` in a streaming-history record (legacy endsong and 2023-format extended files).
+_USERNAME = re.compile(rb'"username"\s*:\s*"((?:[^"\\]|\\.)*)"')
+#: Bytes read from the start of each streaming-history file to find its ``username``: every record of a file
+#: carries the same one, and the first record sits at the start.
+_HEAD_BYTES = 64 * 1024
+USERDATA = "Userdata.json"
+LIBRARY = "YourLibrary.json"
 
 
-def resolve_listener(given: str | None, lake: Path, legacy_files: Iterable[tuple[str, bytes]]) -> str:
-    """The listener id to import for: given, the lake's only listener, or the legacy files' user name
-    (``legacy_files`` is read only in that last case)."""
-    if given:
-        return given if _LISTENER_ID.match(given) else derive_listener_id(given)
+def _username_in(head: bytes) -> str | None:
+    """The ``username`` of the first record in a streaming-history file's first bytes, if it has one."""
+    match = _USERNAME.search(head)
+    if not match:
+        return None
+    try:
+        return json.loads(b'"' + match.group(1) + b'"') or None
+    except json.JSONDecodeError:
+        return None
+
+
+def _userdata_username(data: bytes) -> str | None:
+    """``username`` of an account-data export's ``Userdata.json`` (a JSON object), if readable."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    name = doc.get("username") if isinstance(doc, dict) else None
+    return str(name) if name else None
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Who an import is filed under, and why (the command prints ``how``)."""
+
+    listener_id: str
+    how: str
+
+
+def _as_listener_id(user: str) -> str:
+    return user if _LISTENER_ID.match(user) else derive_listener_id(user)
+
+
+def resolve_listener(given: str | None, lake: Path, named: set[str]) -> Listener:
+    """The listener of an export: the user it names (``Userdata.json`` or the records' ``username``), checked
+    against ``--listener`` and against the lake's only listener; without a name, ``--listener`` or the lake's
+    only listener. A mismatch is refused: filing one person's plays under another spoils both."""
+    if len(named) > 1:
+        raise UserError(f"the export names several users ({', '.join(sorted(named))}): import each person's export")
     known = known_listeners(lake)
+    if named:
+        user = next(iter(named))
+        own = derive_listener_id(user)
+        if given and _as_listener_id(given) != own:
+            raise UserError(
+                f"the export belongs to Spotify user {user!r} (listener {own}), not to --listener {given}: "
+                "check that this is the right person's export"
+            )
+        if not given and len(known) == 1 and own not in known:
+            only = next(iter(known))
+            raise UserError(
+                f"the export belongs to Spotify user {user!r} (listener {own}) but the lake's only listener is "
+                f"{only}: pass --listener {user} to add a second listener"
+            )
+        return Listener(own, f"named by the export (Spotify user {user!r})")
+    if given:
+        return Listener(_as_listener_id(given), "given with --listener")
     if len(known) == 1:
-        return known.pop()
+        only = next(iter(known))
+        return Listener(only, f"the export names nobody; attributed to the lake's only listener {only}")
     if len(known) > 1:
-        raise UserError(f"the lake has several listeners ({', '.join(sorted(known))}): pass --listener")
-    username = _username(legacy_files)
-    if username:
-        return derive_listener_id(username)
+        raise UserError(
+            f"the export names nobody and the lake has several listeners ({', '.join(sorted(known))}): pass --listener"
+        )
     raise UserError("no listener known in the lake and the export names none: pass --listener USER_ID")
+
+
+def _heads(path: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(name, first bytes) of ``names``: enough to find a ``username`` without reading gigabytes twice."""
+    if path.is_dir():
+        for name in names:
+            with (path / name).open("rb") as handle:
+                yield name, handle.read(_HEAD_BYTES)
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            for name in names:
+                with archive.open(name) as handle:
+                    yield name, handle.read(_HEAD_BYTES)
+    else:
+        for name in names:
+            with path.open("rb") as handle:
+                yield name, handle.read(_HEAD_BYTES)
+
+
+def named_users(path: Path, history: list[str], userdata: list[str]) -> set[str]:
+    """Every Spotify user id the export names: ``Userdata.json`` and the first record of each history file."""
+    users = {u for _n, data in _contents(path, userdata) if (u := _userdata_username(data))}
+    users |= {u for _n, head in _heads(path, history) if (u := _username_in(head))}
+    return users
 
 
 def _write_once(target: Path, data: bytes) -> bool:
@@ -150,8 +226,14 @@ def stage_export(path: Path, lake: Path, *, listener: str | None = None, now: da
             summary.ignored.append(name)
         else:
             kinds[name] = kind
-    legacy = [name for name, kind in kinds.items() if kind == "legacy"]
-    summary.listener_id = resolve_listener(listener, lake, _contents(path, legacy))
+    userdata = [n for n in summary.ignored if n.rsplit("/", 1)[-1] == USERDATA]
+    who = resolve_listener(listener, lake, named_users(path, list(kinds), userdata))
+    summary.listener_id, summary.listener_how = who.listener_id, who.how
+    # The account export's saved shows type the podcast rows of older combined files (docs/CURATION.md).
+    libraries = [n for n in summary.ignored if n.rsplit("/", 1)[-1] == LIBRARY]
+    for name in libraries:
+        summary.ignored.remove(name)
+        kinds[name] = "library"
     for name, data in _contents(path, list(kinds)):
         key = export_key(kinds[name], summary.listener_id, data, name.rsplit("/", 1)[-1])
         (summary.staged if _write_once(lake / key, data) else summary.already_present).append(key)

@@ -128,6 +128,8 @@ def recently_played_plays(envelopes: DataFrame, now: Column) -> DataFrame:
         F.lit(None).cast("string").alias("episode_name"),
         F.lit(None).cast("string").alias("show_name"),
         F.lit(None).cast("string").alias("audiobook_title"),
+        F.lit(None).cast("string").alias("audiobook_chapter_title"),
+        F.lit(None).cast("string").alias("audiobook_author"),
         F.lit(None).cast("bigint").alias("ms_played"),
         F.col(f"{t}.duration_ms").alias("duration_ms"),
         *[

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from curation import raw_schemas
 
@@ -16,6 +17,10 @@ MAX_RECORD_CHARS = 64 * 1024
 EARLIEST_PLAY = "2006-01-01 00:00:00"  # Spotify launched in 2006
 
 _EXPORT_KEY = r"raw/source=export/endpoint=streaming_history_([a-z]+)/listener=([^/]+)/sha256=[^/]+/([^/]+)$"
+_LIBRARY_KEY = r"raw/source=export/endpoint=library/listener=([^/]+)/sha256=[^/]+/[^/]+$"
+#: Older account-data exports (``StreamingHistory0.json``, ...) mix music and podcast rows in one file.
+_COMBINED_ACCOUNT_FILE = r"^StreamingHistory[0-9]+\.json$"
+_LIBRARY = T.StructType([T.StructField("shows", T.ArrayType(T.StructType([T.StructField("name", T.StringType())])))])
 _BOOL_FIELDS = ("shuffle", "skipped", "offline", "incognito_mode")
 _STRING_FIELDS = [f.name for f in raw_schemas.EXPORT_ROW.fields]
 
@@ -150,12 +155,18 @@ def export_plays(records: DataFrame, now: Column) -> DataFrame:
     audiobook_uri = F.coalesce(_rec("audiobook_chapter_uri"), _rec("audiobook_uri"))
     episode_name = F.coalesce(_rec("episode_name"), _rec("episodeName"))
     is_account = F.col("kind") == "account"
+    audiobook_title = F.coalesce(_rec("audiobook_title"), _rec("audiobookName"))
+    chapter_title = F.coalesce(_rec("audiobook_chapter_title"), _rec("chapterName"))
+    # Older combined account files (StreamingHistory0.json): music unless the names are a podcast's, which
+    # :func:`type_combined_account_rows` decides afterwards from the export's YourLibrary.json.
+    combined = is_account & F.col("file_name").rlike(_COMBINED_ACCOUNT_FILE)
     content_type = (
         F.when(track_uri.isNotNull(), "track")
         .when(episode_uri.isNotNull() | (is_account & episode_name.isNotNull()), "episode")
-        .when(audiobook_uri.isNotNull(), "audiobook")
+        .when(audiobook_uri.isNotNull() | (is_account & audiobook_title.isNotNull()), "audiobook")
         .when(track_uri_raw.startswith("spotify:local:"), "local")
         .when(is_account & F.col("file_name").startswith("StreamingHistory_music"), "track")
+        .when(combined & _rec("trackName").isNotNull(), "track")
         .otherwise("unknown")
     )
     reason = F.coalesce(F.col("file_reason"), record_reason(played_at, ms_raw, ms, now))
@@ -174,7 +185,9 @@ def export_plays(records: DataFrame, now: Column) -> DataFrame:
         F.lit(None).cast("string").alias("album_id"),
         episode_name.alias("episode_name"),
         F.coalesce(_rec("episode_show_name"), _rec("podcastName")).alias("show_name"),
-        F.coalesce(_rec("audiobook_title"), _rec("audiobook_chapter_title")).alias("audiobook_title"),
+        audiobook_title.alias("audiobook_title"),
+        chapter_title.alias("audiobook_chapter_title"),
+        _rec("authorName").alias("audiobook_author"),
         ms.alias("ms_played"),
         F.lit(None).cast("bigint").alias("duration_ms"),
         _rec("reason_start").alias("reason_start"),
@@ -193,11 +206,52 @@ def export_plays(records: DataFrame, now: Column) -> DataFrame:
         F.col("raw_object"),
         F.col("record_index").alias("_record_index"),
         _rec_uri().alias("_uri"),
+        combined.alias("_combined_account"),
         reason.alias("_reason"),
         F.when(
             reason.isNotNull(),
             F.coalesce(F.col("file_text"), F.substring(F.to_json("rec"), 1, MAX_RECORD_CHARS)),
         ).alias("_raw_text"),
+    )
+
+
+def library_shows(files: DataFrame) -> DataFrame:
+    """(listener_id, show_key): the podcast shows saved in the listener's ``YourLibrary.json`` files.
+
+    Input: (raw_object, text) of ``raw/source=export/endpoint=library/...`` objects. A library that does not
+    parse yields no shows (it is metadata, not plays: nothing to quarantine)."""
+    parsed = files.select(
+        F.regexp_extract("raw_object", _LIBRARY_KEY, 1).alias("listener_id"),
+        F.from_json(without_bom(F.col("text")), _LIBRARY).alias("lib"),
+    )
+    shows = parsed.select("listener_id", F.explode_outer("lib.shows").alias("show"))
+    return (
+        shows.select("listener_id", F.lower(F.trim(F.col("show.name"))).alias("_show_key"))
+        .where(F.col("_show_key").isNotNull() & (F.col("_show_key") != ""))
+        .distinct()
+    )
+
+
+def type_combined_account_rows(candidates: DataFrame, shows: DataFrame | None) -> DataFrame:
+    """Rows of older combined account files (``_combined_account``) whose ``artistName`` is a show saved in
+    the listener's library are podcast plays: the show moves to ``show_name``, the episode to
+    ``episode_name``, and ``content_type`` becomes ``episode``. Every other combined row stays music."""
+    if shows is None:
+        return candidates.drop("_combined_account")
+    show_key = F.lower(F.trim(F.col("artist_name")))
+    joined = candidates.join(
+        F.broadcast(shows.withColumn("_is_show", F.lit(True))),
+        (candidates["listener_id"] == shows["listener_id"]) & (show_key == shows["_show_key"]),
+        "left",
+    ).drop(shows["listener_id"])
+    podcast = F.col("_combined_account") & F.coalesce(F.col("_is_show"), F.lit(False))
+    return (
+        joined.withColumn("content_type", F.when(podcast, "episode").otherwise(F.col("content_type")))
+        .withColumn("show_name", F.when(podcast, F.col("artist_name")).otherwise(F.col("show_name")))
+        .withColumn("episode_name", F.when(podcast, F.col("track_name")).otherwise(F.col("episode_name")))
+        .withColumn("track_name", F.when(podcast, None).otherwise(F.col("track_name")))
+        .withColumn("artist_name", F.when(podcast, None).otherwise(F.col("artist_name")))
+        .drop("_combined_account", "_is_show", "_show_key")
     )
 
 

@@ -58,6 +58,8 @@ logger = logging.getLogger("curation")
 #: How far from a new play's end an existing play can be and still merge with it (see plays.ACCOUNT_WINDOW_S).
 MERGE_REACH = timedelta(minutes=3)
 CATALOGUE_ENDPOINTS = ("albums", "tracks")
+#: ``YourLibrary.json`` of account-data exports: metadata (saved shows), not plays (docs/RAW_ZONE.md).
+LIBRARY_PREFIX = "raw/source=export/endpoint=library/"
 
 
 class CurationFailed(RuntimeError):
@@ -344,10 +346,14 @@ def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str
     else:  # curated rows may be of any family
         rows, families = new.unionByName(plays.prepare_existing(existing)), plays.FAMILIES
     merged = _persist(state, plays.merge_plays(rows, families))
+    source = F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source"))
+    state.outcomes.append(merged.where("_new").select(source.alias("_source"), F.col("_fate").alias("outcome")))
+    # Curated plays of earlier runs that this run's rows replaced (an account play absorbed by the extended
+    # export imported later, a 0 ms row beaten by a longer same-second duplicate): counted per source of the
+    # replaced row, so that loaded - superseded summed over runs is the table's row count.
     state.outcomes.append(
-        merged.where("_new").select(
-            F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source")).alias("_source"),
-            F.col("_fate").alias("outcome"),
+        merged.where(~F.col("_new") & (F.col("_fate") == "duplicate")).select(
+            source.alias("_source"), F.lit("superseded").alias("outcome")
         )
     )
     kept = plays.kept_plays(merged)
@@ -370,9 +376,17 @@ def curate_catalogue(state: RunState, table: Table, key: str, observations: Data
 
 
 def _classify(objects: list[RawObject]) -> dict[str, list[RawObject]]:
-    groups: dict[str, list[RawObject]] = {"api": [], "export": [], "extractor_quarantine": [], "unknown": []}
+    groups: dict[str, list[RawObject]] = {
+        "api": [],
+        "export": [],
+        "library": [],
+        "extractor_quarantine": [],
+        "unknown": [],
+    }
     for o in objects:
-        if o.key.startswith("raw/source=api/"):
+        if o.key.startswith(LIBRARY_PREFIX):
+            groups["library"].append(o)
+        elif o.key.startswith("raw/source=api/"):
             groups["api"].append(o)
         elif o.key.startswith("raw/source=export/"):
             groups["export"].append(o)
@@ -403,13 +417,16 @@ def write_manifest(state: RunState, objects: list[RawObject]) -> None:
 
 
 def _accounting(state: RunState, reads: DataFrame) -> dict[str, dict]:
-    """Per source: read, loaded, duplicates, quarantined by reason. One small aggregation to the driver:
-    the reads (counted from the parsed input) and the labelled outcomes are counted in the same job."""
+    """Per source: read, loaded, duplicates, quarantined by reason, and superseded (curated rows of earlier
+    runs that this run replaced; not part of ``read``, so ``read == loaded + duplicates + quarantined``).
+    One small aggregation to the driver: the reads (counted from the parsed input) and the labelled outcomes
+    are counted in the same job."""
     sources: dict[str, dict] = {}
 
     def entry(name: str) -> dict:
         return sources.setdefault(
-            name, {"read": 0, "loaded": 0, "duplicates": 0, "quarantined": {}, "quarantined_total": 0}
+            name,
+            {"read": 0, "loaded": 0, "duplicates": 0, "superseded": 0, "quarantined": {}, "quarantined_total": 0},
         )
 
     none = F.lit(None).cast("string")
@@ -424,6 +441,8 @@ def _accounting(state: RunState, reads: DataFrame) -> dict[str, dict]:
             e["loaded"] += row["count"]
         elif row["outcome"] == "duplicate":
             e["duplicates"] += row["count"]
+        elif row["outcome"] == "superseded":
+            e["superseded"] += row["count"]
         else:
             e["quarantined"][row["reason"]] = e["quarantined"].get(row["reason"], 0) + row["count"]
             e["quarantined_total"] += row["count"]
@@ -576,7 +595,8 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     non_empty = [o for o in groups["export"] if o.length > 0]
     if non_empty:
         records = exports.explode_export_files(read_whole_files(spark, non_empty))
-        export_candidates = _persist(state, exports.export_plays(records, now))
+        typed = exports.type_combined_account_rows(exports.export_plays(records, now), _library_shows(state))
+        export_candidates = _persist(state, typed)
         reads.append(export_candidates.select(F.col("source").alias("_source")))
     else:
         export_candidates = None
@@ -742,10 +762,22 @@ def _quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], rea
         _split(state, rows)
 
 
+def _library_shows(state: RunState) -> DataFrame | None:
+    """Shows saved in every ``YourLibrary.json`` of the lake (not only new ones: a later account export's
+    files are typed with the library imported before). Small: one object per account export."""
+    prefix = LIBRARY_PREFIX.removeprefix("raw/").rstrip("/")
+    libraries = [o for o in state.fs.list_files(f"{state.paths.raw}/{prefix}") if o.length]
+    if not libraries:
+        return None
+    return exports.library_shows(read_whole_files(state.spark, libraries))
+
+
 def _play_families(api_endpoints: set[str], export_objects: list[RawObject]) -> frozenset[str]:
     """The play families this run's raw objects can yield (an over-estimate is safe, merely slower)."""
     families = {"api"} if "recently_played" in api_endpoints else set()
     for o in export_objects:
+        if o.key.startswith(LIBRARY_PREFIX):
+            continue
         families.add(plays.family_of_source("export_" + _export_kind(o.key)))
     return frozenset(families)
 

@@ -10,37 +10,30 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from curation import rules
 from curation.schema import PLAYS
 from curation.spark_schema import struct_type
 
-#: How far apart (seconds) an API play and an export play of the same track may end and still be one play.
-API_EXPORT_TOLERANCE_S = 60
-#: Account-data exports give the end minute only ("2024-01-05 14:23"): the real end lies in [minute, minute+60 s).
-#: Widened by the tolerance on both sides, another source's play of the same names matches when it ends in
-#: [endTime - 60 s, endTime + 120 s]; the nearest to endTime + 30 s wins.
-ACCOUNT_WINDOW_S = (-60, 120)
-
-#: Lower is richer: the row kept when two rows of a family are the same play.
-SOURCE_PREFERENCE = {"export_extended": 0, "export_legacy": 1, "api": 2, "export_account": 3}
+# The rules' constants live in plain Python (curation.rules) so the synthetic exports and the report share them.
+API_EXPORT_TOLERANCE_S = rules.API_EXPORT_TOLERANCE_S
+ACCOUNT_WINDOW_S = rules.ACCOUNT_WINDOW_S
+SOURCE_PREFERENCE = rules.SOURCE_PREFERENCE
+STREAM_MS = rules.STREAM_MS
 
 _API_FIELDS = ("track_id", "artist_id", "album_id", "duration_ms", "context_type", "context_uri", "album_name")
-
-
-#: Sources that are a family of their own; every other source (extended, legacy export) is "export".
-_FAMILY_OF = {"api": "api", "export_account": "account"}
 
 
 def family(source: Column) -> Column:
     """api | export (extended and legacy: seconds and URIs) | account (minutes, names only)."""
     out = F
-    for name, fam in _FAMILY_OF.items():
+    for name, fam in rules.FAMILY_OF.items():
         out = out.when(source == name, fam)
     return out.otherwise("export")
 
 
 def family_of_source(source: str) -> str:
     """:func:`family` for a source name known on the driver."""
-    return _FAMILY_OF.get(source, "export")
+    return rules.family_of_source(source)
 
 
 def _norm(column: Column) -> Column:
@@ -48,19 +41,26 @@ def _norm(column: Column) -> Column:
 
 
 def name_key() -> Column:
-    """Lower-cased 'track|artist' (or 'episode|show'); null without a name."""
-    title = F.coalesce(F.col("track_name"), F.col("episode_name"), F.col("audiobook_title"))
-    by = F.coalesce(F.col("artist_name"), F.col("show_name"), F.lit(""))
+    """Lower-cased 'track|artist', 'episode|show', 'chapter|audiobook' or 'audiobook|'; null without a title
+    (``curation.rules.name_key`` in plain Python)."""
+    chapter = F.col("audiobook_chapter_title")
+    title = F.coalesce(F.col("track_name"), F.col("episode_name"), chapter, F.col("audiobook_title"))
+    by = F.coalesce(
+        F.col("artist_name"), F.col("show_name"), F.when(chapter.isNotNull(), F.col("audiobook_title")), F.lit("")
+    )
     return F.when(title.isNotNull(), F.concat_ws("|", _norm(title), _norm(by)))
 
 
 def identity_key() -> Column:
-    """The play's content: its Spotify URI, or without one, its names."""
+    """The play's content: its Spotify URI, or without one its names, plus the ms played for account data
+    (``curation.rules.identity_of``): a same-minute replay in account data is another play, not a duplicate."""
+    names = F.concat(F.lit("name:"), F.coalesce(name_key(), F.lit("")))
+    account_ms = F.concat(F.lit("|ms="), F.coalesce(F.col("ms_played").cast("string"), F.lit("")))
     return F.coalesce(
         F.col("track_uri"),
         F.col("episode_uri"),
         F.col("audiobook_uri"),
-        F.concat(F.lit("name:"), F.coalesce(name_key(), F.lit(""))),
+        F.when(F.col("source") == "export_account", F.concat(names, account_ms)).otherwise(names),
     )
 
 
@@ -75,8 +75,9 @@ def with_play_id(candidates: DataFrame) -> DataFrame:
 
 
 def is_stream() -> Column:
-    """ms_played >= 30 s; the API lists only plays longer than 30 s, so an API play without ms_played is one."""
-    return F.when(F.col("ms_played").isNotNull(), F.col("ms_played") >= 30000).when(F.col("source") == "api", True)
+    """ms_played >= 30 s (``rules.STREAM_MS``); the API lists only plays longer than 30 s, so an API play
+    without ms_played is one."""
+    return F.when(F.col("ms_played").isNotNull(), F.col("ms_played") >= STREAM_MS).when(F.col("source") == "api", True)
 
 
 def play_month() -> Column:
@@ -95,31 +96,44 @@ def _row_id() -> Column:
     )
 
 
-def nearest_pairs(left: DataFrame, right: DataFrame, keys: list[str], lo: float, hi: float) -> DataFrame:
+def nearest_pairs(
+    left: DataFrame, right: DataFrame, keys: list[str], lo: float, hi: float, *, same_ms: bool = False
+) -> DataFrame:
     """Mutually nearest (l_rid, r_rid) pairs with equal ``keys`` and ``r_t - l_t`` in [lo, hi].
 
     Both inputs have ``_rid``, ``_t`` (epoch seconds, double) and ``keys``. An equi-join on time buckets of
     width hi - lo keeps this a hash join instead of a cross join; distance is measured to the window centre.
+    With ``same_ms`` both sides also carry ``ms_played``: a right row that has one must have the left row's
+    (the same listen seen by two exports); a right row without one (an API play, which the API lists only
+    from 30 s on) pairs with left rows of at least ``STREAM_MS``.
     """
     width = float(hi - lo)
     centre = (lo + hi) / 2.0
+    l_extra = [F.col("ms_played").alias("l_ms")] if same_ms else []
+    r_extra = [F.col("ms_played").alias("r_ms")] if same_ms else []
     lft = left.select(
-        *keys, F.col("_rid").alias("l_rid"), F.col("_t").alias("l_t"), F.floor(F.col("_t") / width).alias("_b")
+        *keys,
+        F.col("_rid").alias("l_rid"),
+        F.col("_t").alias("l_t"),
+        *l_extra,
+        F.floor(F.col("_t") / width).alias("_b"),
     )
     rgt = right.select(
         *keys,
         F.col("_rid").alias("r_rid"),
         F.col("_t").alias("r_t"),
+        *r_extra,
         F.explode(
             F.array_distinct(F.array(F.floor((F.col("_t") - hi) / width), F.floor((F.col("_t") - lo) / width)))
         ).alias("_b"),
     )
     delta = F.col("r_t") - F.col("l_t")
-    cand = (
-        lft.join(rgt, [*keys, "_b"])
-        .where((delta >= lo) & (delta <= hi))
-        .select("l_rid", "r_rid", F.abs(delta - centre).alias("_d"))
-    )
+    condition = (delta >= lo) & (delta <= hi)
+    if same_ms:
+        condition = condition & F.coalesce(
+            F.col("r_ms") == F.col("l_ms"), F.col("r_ms").isNull() & (F.col("l_ms") >= STREAM_MS), F.lit(False)
+        )
+    cand = lft.join(rgt, [*keys, "_b"]).where(condition).select("l_rid", "r_rid", F.abs(delta - centre).alias("_d"))
     by_left = Window.partitionBy("l_rid").orderBy("_d", "r_rid")
     by_right = Window.partitionBy("r_rid").orderBy("_d", "l_rid")
     return (
@@ -130,10 +144,15 @@ def nearest_pairs(left: DataFrame, right: DataFrame, keys: list[str], lo: float,
     )
 
 
+#: Columns computed over the kept rows by :func:`with_overlaps`, not carried by candidates.
+DERIVED_COLUMNS = ("overlaps_previous", "ms_wall_clock")
+_CANDIDATE_COLUMNS = [c.name for c in PLAYS.columns if c.name not in DERIVED_COLUMNS]
+
+
 def prepare_existing(existing: DataFrame) -> DataFrame:
     """Curated rows read back for a merge: same columns as candidates, ``_new`` false."""
     return existing.select(
-        *[c.name for c in PLAYS.columns],
+        *_CANDIDATE_COLUMNS,
         F.lit(False).alias("_new"),
         F.lit(None).cast("bigint").alias("_record_index"),
     )
@@ -142,9 +161,7 @@ def prepare_existing(existing: DataFrame) -> DataFrame:
 def prepare_new(candidates: DataFrame) -> DataFrame:
     """Valid play candidates of this run (``_reason`` null) with ids: the columns of :func:`prepare_existing`."""
     with_ids = with_play_id(candidates).withColumn("is_stream", is_stream())
-    return with_ids.select(
-        *[c.name for c in PLAYS.columns], F.lit(True).alias("_new"), F.col("_record_index").cast("bigint")
-    )
+    return with_ids.select(*_CANDIDATE_COLUMNS, F.lit(True).alias("_new"), F.col("_record_index").cast("bigint"))
 
 
 #: Every family a candidate can belong to (see :func:`family`).
@@ -154,12 +171,17 @@ FAMILIES = frozenset({"api", "export", "account"})
 def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> DataFrame:
     """Label every candidate ``kept`` or ``duplicate`` and enrich the kept rows from their merged partners.
 
-    1. Within a family (api / export / account), rows with the same play_id are one play: the richer
-       source wins (extended over legacy), then the row already curated, then lineage order.
+    1. Within a family (api / export / account), rows with the same play_id are one play: the longest
+       ms played wins, then the richer source (extended over legacy), then the row already curated, then
+       lineage order. (Account play_ids include the ms played, so only true repeats meet here.)
     2. API play + export play of the same track URI ending <= 60 s apart (mutually nearest): the export row
        stays (its ms_played, reasons, skipped, timestamp and play_id) and takes the API's ids and context.
-    3. Account-data play + any other play with the same names in the account window: the other row stays
-       and takes the account's ms_played if it had none.
+    3. Account-data play + another play with the same names in the account window and the same ms played
+       (an API play, which has none, when the account row is a stream): the other row stays and takes the
+       account's ms_played if it had none and the audiobook author (only account data names it).
+
+    A curated row (``_new`` false) labelled ``duplicate`` was *superseded* by this run's rows: the job counts
+    those so that loaded minus superseded, summed over runs, is the table's row count.
 
     ``families`` are the families the candidates may contain (known from the raw objects read and whether
     curated rows were read back). A step whose two sides cannot both be present is skipped: it could pair
@@ -181,7 +203,11 @@ def _label_within_family(candidates: DataFrame) -> DataFrame:
     """Step 1, plus the helper columns of steps 2 and 3 (``_family``, ``_rid``, ``_t``, ``_name_key``)."""
     pref = F.coalesce(*[F.when(F.col("source") == s, F.lit(p)) for s, p in SOURCE_PREFERENCE.items()], F.lit(9))
     order = Window.partitionBy("play_id", "_family").orderBy(
-        pref, F.col("_new").asc(), F.col("raw_object").asc_nulls_last(), F.col("_record_index").asc_nulls_last()
+        F.col("ms_played").desc_nulls_last(),
+        pref,
+        F.col("_new").asc(),
+        F.col("raw_object").asc_nulls_last(),
+        F.col("_record_index").asc_nulls_last(),
     )
     return (
         candidates.withColumn("_family", family(F.col("source")))
@@ -233,23 +259,61 @@ def _merge_account(rows: DataFrame) -> DataFrame:
     account = kept.where((F.col("_family") == "account") & F.col("_name_key").isNotNull())
     other = kept.where((F.col("_family") != "account") & F.col("_name_key").isNotNull())
     lo, hi = ACCOUNT_WINDOW_S
-    co = nearest_pairs(account, other, ["listener_id", "_name_key"], lo, hi)  # l = account, r = other
-    account_ms = account.select(F.col("_rid").alias("l_rid"), F.col("ms_played").alias("_acct_ms"))
-    fill = co.join(account_ms, "l_rid").select(
-        F.col("r_rid").alias("_rid"), "_acct_ms", F.lit(None).cast("boolean").alias("_merged_account")
+    co = nearest_pairs(account, other, ["listener_id", "_name_key"], lo, hi, same_ms=True)  # l = account
+    account_fill = account.select(
+        F.col("_rid").alias("l_rid"),
+        F.col("ms_played").alias("_acct_ms"),
+        F.col("audiobook_author").alias("_acct_author"),
+    )
+    fill = co.join(account_fill, "l_rid").select(
+        F.col("r_rid").alias("_rid"), "_acct_ms", "_acct_author", F.lit(None).cast("boolean").alias("_merged_account")
     )
     absorbed = co.select(
-        F.col("l_rid").alias("_rid"), F.lit(None).cast("bigint").alias("_acct_ms"), F.lit(True).alias("_merged_account")
+        F.col("l_rid").alias("_rid"),
+        F.lit(None).cast("bigint").alias("_acct_ms"),
+        F.lit(None).cast("string").alias("_acct_author"),
+        F.lit(True).alias("_merged_account"),
     )
     rows = rows.join(fill.unionByName(absorbed), "_rid", "left")
     return (
         rows.withColumn("ms_played", F.coalesce("ms_played", "_acct_ms"))
+        # Only account-data audiobook files name the author: the extended row that absorbs one keeps it.
+        .withColumn("audiobook_author", F.coalesce("audiobook_author", "_acct_author"))
         .withColumn("_fate", F.when(F.col("_merged_account"), "duplicate").otherwise(F.col("_fate")))
-        .drop("_acct_ms", "_merged_account")
+        .drop("_acct_ms", "_acct_author", "_merged_account")
+    )
+
+
+def with_overlaps(kept: DataFrame) -> DataFrame:
+    """``overlaps_previous`` and ``ms_wall_clock`` of kept plays, per listener and platform string (one device).
+
+    A play started (``played_at - ms_played``) before an earlier play on the same platform ended overlaps it:
+    real exports hold bursts of one track every few seconds on a remote-controlled device whose summed
+    ms_played exceeds the wall-clock time. ``ms_wall_clock`` is the part of the play not already covered by
+    earlier plays on the device, so summing it gives wall-clock listening. Plays without a platform (API,
+    account data) or without ms_played cannot overlap: their wall-clock ms is their ms_played.
+    """
+    end_ms = F.col("played_at").cast("double") * 1000
+    start_ms = end_ms - F.col("ms_played")
+    device = Window.partitionBy("listener_id", "platform").orderBy("played_at", "play_id")
+    before = device.rowsBetween(Window.unboundedPreceding, -1)
+    known = F.col("platform").isNotNull() & F.col("ms_played").isNotNull()
+    timed = kept.withColumn("_prev_end", F.when(known, F.max(F.when(known, end_ms)).over(before)))
+    covered = F.greatest(F.least(F.col("_prev_end"), end_ms) - start_ms, F.lit(0.0))
+    overlapped = known & F.col("_prev_end").isNotNull() & (F.col("_prev_end") > start_ms)
+    return (
+        timed.withColumn("overlaps_previous", F.when(known, overlapped).otherwise(F.lit(False)))
+        .withColumn(
+            "ms_wall_clock",
+            F.when(
+                overlapped, F.greatest(F.col("ms_played") - F.round(covered).cast("bigint"), F.lit(0).cast("bigint"))
+            ).otherwise(F.col("ms_played")),
+        )
+        .drop("_prev_end")
     )
 
 
 def kept_plays(merged: DataFrame) -> DataFrame:
-    """The rows to write, in the table's column order."""
+    """The rows to write, in the table's column order, with the overlap columns computed over them."""
     cols = [f.name for f in struct_type(PLAYS).fields]
-    return merged.where(F.col("_fate") == "kept").select(*cols)
+    return with_overlaps(merged.where(F.col("_fate") == "kept")).select(*cols)

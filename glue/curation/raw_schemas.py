@@ -134,6 +134,9 @@ EXPORT_ROW = _struct(
         "msPlayed",
         "podcastName",
         "episodeName",
+        "audiobookName",
+        "chapterName",
+        "authorName",
     )
 )
 EXPORT_FILE = T.ArrayType(EXPORT_ROW)

@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     for source, figures in summary.get("sources", {}).items():
         print(  # noqa: T201
             f"{source:28} read {figures['read']:>8}  loaded {figures['loaded']:>8}  "
-            f"duplicates {figures['duplicates']:>7}  quarantined {figures['quarantined_total']:>6}"
+            f"duplicates {figures['duplicates']:>7}  quarantined {figures['quarantined_total']:>6}  "
+            f"superseded {figures.get('superseded', 0):>6}"
         )
     return 0

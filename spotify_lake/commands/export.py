@@ -11,7 +11,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, help="world seed, the same as the emulator's (default 7)")
     parser.add_argument("--days", type=int, default=365, help="days of history before now (default 365)")
     parser.add_argument("--out", required=True, help="zip file to write, e.g. out/export.zip")
-    parser.add_argument("--format", dest="fmt", default="extended", help="extended (default), account or legacy")
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        default="extended",
+        help="extended (default), account, account_older (StreamingHistoryN.json naming) or legacy",
+    )
     parser.add_argument("--listener-index", type=int, default=0, help="which simulated listener, 0-4 (default 0)")
     parser.add_argument("--plays", type=int, default=None, help="exactly this many plays (benchmark volumes)")
     parser.add_argument("--now", default=None, help="simulated 'now' (ISO-8601, default 2026-11-01T00:00:00Z)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from spotify_lake.emulator.catalogue import MARKETS, Album, Artist, Catalogue, Track
+from spotify_lake.emulator.catalogue import MARKETS, Album, Artist, Catalogue, Episode, Track
 
 DEVELOPMENT = "development"
 EXTENDED = "extended"
@@ -112,6 +112,75 @@ class Shapes:
             out["external_ids"] = {"isrc": track.isrc}
             out["popularity"] = track.popularity
         return out
+
+    def local_track(self, name: str, artist: str, album: str, duration_ms: int) -> dict:
+        """A local file in a playlist, as Spotify sends it: no ids, hrefs or catalogue URIs, ``is_local``."""
+        quoted = "+".join(artist.split()), "+".join(album.split()), "+".join(name.split())
+        return {
+            "album": {
+                "album_type": None,
+                "total_tracks": 0,
+                "artists": [],
+                "external_urls": {},
+                "href": None,
+                "id": None,
+                "images": [],
+                "name": album,
+                "release_date": None,
+                "release_date_precision": None,
+                "type": "album",
+                "uri": None,
+            },
+            "artists": [{"external_urls": {}, "href": None, "id": None, "name": artist, "type": "artist", "uri": None}],
+            "disc_number": 0,
+            "duration_ms": duration_ms,
+            "explicit": False,
+            "external_ids": {},
+            "external_urls": {},
+            "href": None,
+            "id": None,
+            "is_local": True,
+            "name": name,
+            "popularity": 0,
+            "preview_url": None,
+            "track_number": 0,
+            "type": "track",
+            "uri": f"spotify:local:{quoted[0]}:{quoted[1]}:{quoted[2]}:{duration_ms // 1000}",
+        }
+
+    def episode(self, episode: Episode) -> dict:
+        """A podcast episode (playlists can hold episodes) with its simplified show."""
+        show = self.cat.shows[episode.show_index]
+        return {
+            "audio_preview_url": None,
+            "description": f"{episode.name} from {show.name}.",
+            "html_description": f"<p>{episode.name} from {show.name}.</p>",
+            "duration_ms": episode.duration_ms,
+            "explicit": False,
+            **self._links("episode", episode.id),
+            "images": [],
+            "is_externally_hosted": False,
+            "is_playable": True,
+            "languages": ["en"],
+            "name": episode.name,
+            "release_date": "2026-01-15",
+            "release_date_precision": "day",
+            "show": {
+                "available_markets": [],
+                "copyrights": [],
+                "description": f"{show.name} by {show.publisher}",
+                "html_description": f"<p>{show.name} by {show.publisher}</p>",
+                "explicit": False,
+                **self._links("show", show.id),
+                "images": [],
+                "is_externally_hosted": False,
+                "languages": ["en"],
+                "media_type": "audio",
+                "name": show.name,
+                "publisher": show.publisher,
+                "total_episodes": sum(1 for e in self.cat.episodes if e.show_index == show.index),
+            },
+        }
 
 
 def page(base: str, items: list, total: int, limit: int, offset: int, **params) -> dict:

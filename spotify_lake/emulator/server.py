@@ -26,6 +26,7 @@ from spotify_lake.emulator.catalogue import is_valid_id
 from spotify_lake.emulator.faults import RESET, Faults, parse_faults
 from spotify_lake.emulator.objects import DEVELOPMENT, MODES, Shapes, page
 from spotify_lake.emulator.simulation import (
+    LOCAL_FILES,
     RECENTLY_PLAYED_REACH,
     TOP_RANGES_DAYS,
     World,
@@ -136,6 +137,7 @@ class EmulatorApp:
             ("GET", "/v1/me/tracks", self.saved_tracks),
             ("GET", "/v1/me/playlists", self.my_playlists),
             ("GET", "/v1/playlists/{id}/items", self.playlist_items),
+            ("GET", "/v1/playlists/{id}/tracks", self.playlist_tracks),
             ("GET", "/v1/artists/{id}", self.artist),
             ("GET", "/v1/albums/{id}", self.album),
             ("GET", "/v1/tracks/{id}", self.track),
@@ -373,6 +375,8 @@ class EmulatorApp:
             kind, id_ = "artist", cat.artists[cat.tracks[play.track].artist_indexes[0]].id
         elif play.context >= 3:
             kind, id_ = "playlist", playlists[play.context - 3].id
+        elif play.track % 4 == 0:
+            return None  # played from search or the queue: Spotify sends "context": null
         else:  # Liked Songs
             user_id = self.world.listener(listener_index).user_id
             return {
@@ -428,7 +432,7 @@ class EmulatorApp:
             "uri": f"spotify:user:{playlist.owner_id}",
             "display_name": playlist.owner_name,
         }
-        items_ref = {"href": f"{self.api}/playlists/{playlist.id}/items", "total": len(playlist.tracks)}
+        items_ref = {"href": f"{self.api}/playlists/{playlist.id}/items", "total": playlist.size}
         return {
             "collaborative": playlist.collaborative,
             "description": playlist.description,
@@ -455,6 +459,18 @@ class EmulatorApp:
         return 200, page(f"{self.api}/me/playlists", items, len(playlists), limit, offset)
 
     def playlist_items(self, grant, params, match):
+        """``GET /playlists/{id}/items``: pages of at most 50 (``limit=100`` is a 400, as Spotify answers)."""
+        return self._playlist_page(grant, params, match, path="items", key="item", max_limit=50, default=20)
+
+    def playlist_tracks(self, grant, params, match):
+        """``GET /playlists/{id}/tracks``, deprecated: 403 for development-mode apps since the February 2026
+        changes; extended-quota apps still get it, with ``track`` entries and pages of up to 100."""
+        if self.mode == DEVELOPMENT:
+            self._user(grant)
+            raise ApiError(403, "Forbidden")
+        return self._playlist_page(grant, params, match, path="tracks", key="track", max_limit=100, default=100)
+
+    def _playlist_page(self, grant, params, match, *, path: str, key: str, max_limit: int, default: int):
         index = self._user(grant)
         if not is_valid_id(match["id"]):
             raise ApiError(400, "Invalid base62 id")
@@ -464,28 +480,28 @@ class EmulatorApp:
         owner_index, playlist = found
         if owner_index != index or not (playlist.owned_by_listener or playlist.collaborative):
             raise ApiError(403, "Forbidden")
-        limit = self._int(params, "limit", 20, 1, 50)
+        limit = self._int(params, "limit", default, 1, max_limit)
         offset = self._int(params, "offset", 0, 0, None)
         shapes = self.shapes()
         cat = self.world.catalogue
+        adder = playlist.owner_id
+        added_by = {
+            "external_urls": {"spotify": f"https://open.spotify.com/user/{adder}"},
+            "href": f"{self.api}/users/{adder}",
+            "id": adder,
+            "type": "user",
+            "uri": f"spotify:user:{adder}",
+        }
         items = []
-        for k in range(offset, min(offset + limit, len(playlist.tracks))):
-            adder = playlist.owner_id
-            items.append(
-                {
-                    "added_at": iso_s(playlist.added_at_ms[k]),
-                    "added_by": {
-                        "external_urls": {"spotify": f"https://open.spotify.com/user/{adder}"},
-                        "href": f"{self.api}/users/{adder}",
-                        "id": adder,
-                        "type": "user",
-                        "uri": f"spotify:user:{adder}",
-                    },
-                    "is_local": False,
-                    "item": shapes.track(cat.tracks[playlist.tracks[k]]),
-                }
-            )
-        return 200, page(f"{self.api}/playlists/{playlist.id}/items", items, len(playlist.tracks), limit, offset)
+        for kind, k, added_ms in playlist.entries()[offset : offset + limit]:
+            if kind == "local":
+                entry = shapes.local_track(*LOCAL_FILES[k])
+            elif kind == "episode":
+                entry = shapes.episode(cat.episodes[k])
+            else:
+                entry = shapes.track(cat.tracks[k])
+            items.append({"added_at": iso_s(added_ms), "added_by": added_by, "is_local": kind == "local", key: entry})
+        return 200, page(f"{self.api}/playlists/{playlist.id}/{path}", items, playlist.size, limit, offset)
 
     def artist(self, grant, params, match):
         return 200, self.shapes().artist(self._lookup("artists", match["id"]))

@@ -72,6 +72,33 @@ class Playlist:
     tracks: tuple[int, ...]
     added_at_ms: tuple[int, ...]
     snapshot_id: str
+    #: Entries that are not catalogue tracks, as real playlists hold them: (position, "local" | "episode",
+    #: index into LOCAL_FILES or the catalogue's episodes), in position order.
+    specials: tuple[tuple[int, str, int], ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Number of entries: tracks plus local files and episodes."""
+        return len(self.tracks) + len(self.specials)
+
+    def entries(self) -> list[tuple[str, int, int]]:
+        """(kind, index, added_at_ms) per position: kind ``track`` (catalogue index), ``local`` or ``episode``."""
+        special = {position: (kind, index) for position, kind, index in self.specials}
+        out: list[tuple[str, int, int]] = []
+        tracks = iter(zip(self.tracks, self.added_at_ms, strict=True))
+        last_added = self.added_at_ms[0] if self.added_at_ms else 0
+        for position in range(self.size):
+            if position in special:
+                kind, index = special[position]
+                out.append((kind, index, last_added))  # added in the same session as the entry before it
+            else:
+                track, last_added = next(tracks)
+                out.append(("track", track, last_added))
+        return out
+
+
+#: Local files (``spotify:local:...``) that listeners put in their playlists: (name, artist, album, ms).
+LOCAL_FILES = (("Demo take 3", "Garage Band", "Rehearsals", 187_000),)
 
 
 class World:
@@ -239,6 +266,8 @@ def _playlists(seed: int, listener_index: int, initial_now_ms: int) -> list[Play
                 tracks=tracks,
                 added_at_ms=added(len(tracks)),
                 snapshot_id=spotify_id(seed, "snapshot", listener_index * 100 + k) * 2,
+                # The first playlist holds a local file and a podcast episode, as real ones often do.
+                specials=((2, "local", 0), (5, "episode", listener_index % len(catalogue.episodes))) if k == 0 else (),
             )
         )
     # Playlists owned by other users: one the listener collaborates on (items readable), two the

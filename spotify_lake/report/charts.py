@@ -655,8 +655,9 @@ ARTIST_POPULARITY = ("artists", "popularity", "artist popularity")
 FOLLOWERS = ("artists", "followers", "artist followers")
 GENRES = ("artists", "genres", "artist genres")
 EXPORT_ONLY = (
-    "the lake has no privacy-export plays: only Spotify's export records skips and milliseconds played "
-    "(request it at spotify.com/account/privacy and `import` it)"
+    "no play in the lake records skips: only the extended streaming history (and the older endsong files) "
+    "does; account data and the API do not (request the extended history at spotify.com/account/privacy "
+    "and `import` it)"
 )
 
 CHARTS: tuple[Chart, ...] = (
@@ -812,7 +813,7 @@ CHARTS: tuple[Chart, ...] = (
         "Listening behaviour",
         "Skips",
         "Bars: share of plays you skipped each month; line: average seconds played before a skip. From the "
-        "privacy export only (the API reports no skips).",
+        "extended streaming history only (account data and the API report no skips).",
         skip_stats_by_month,
         empty_reason=EXPORT_ONLY,
     ),

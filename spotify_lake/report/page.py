@@ -105,6 +105,7 @@ def _facts_card(summary: ReportSummary) -> str:
             for label, value in (
                 ("records read", runs.read),
                 ("loaded", runs.loaded),
+                ("superseded by later imports", runs.superseded),
                 ("recognised duplicates", runs.duplicates),
                 ("quarantined", runs.quarantined),
             )

@@ -13,12 +13,18 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class RunFigures:
+    """Totals over the curation runs since the latest full refresh: ``loaded - superseded`` = curated plays
+    (plus the other tables' loaded rows), in whatever order the exports were imported."""
+
     runs_by_stage: dict[str, int] = field(default_factory=dict)
     #: Summed over the curation runs since the latest full refresh: together they built the curated tables.
     curation_runs: int = 0
     read: int = 0
     loaded: int = 0
     duplicates: int = 0
+    #: Curated plays an import replaced with a better row of the same listen (account data absorbed by the
+    #: extended export imported later): ``loaded - superseded`` is the number of plays in the table.
+    superseded: int = 0
     quarantined: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     #: Quota mode of the latest extraction ("development" or "extended"), when an extraction ran.
@@ -58,6 +64,7 @@ def read_runs(lake: Path) -> RunFigures:
             figures.read += int(source.get("read", 0))
             figures.loaded += int(source.get("loaded", 0))
             figures.duplicates += int(source.get("duplicates", 0))
+            figures.superseded += int(source.get("superseded", 0))  # absent from summaries before issue 13
             figures.quarantined += int(source.get("quarantined_total", 0))
             for reason, count in (source.get("quarantined") or {}).items():
                 figures.quarantined_by_reason[reason] = figures.quarantined_by_reason.get(reason, 0) + int(count)

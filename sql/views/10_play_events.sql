@@ -9,9 +9,13 @@ WITH enriched AS (
         p.content_type,
         p.played_at,
         p.play_month,
-        -- The API has no ms_played: a listed API play ran to its end, so its length stands in.
-        coalesce(p.ms_played, p.duration_ms, t.duration_ms) AS ms_listened,
+        -- Wall-clock listening: an overlapping play on one device adds only the time not already covered
+        -- (ms_wall_clock). The API has no ms_played: a listed API play ran to its end, so its length stands in.
+        coalesce(p.ms_wall_clock, p.ms_played, p.duration_ms, t.duration_ms) AS ms_listened,
         p.ms_played,
+        coalesce(p.overlaps_previous, false) AS overlaps_previous,
+        -- The one place the views decide what a stream is (curation sets is_stream: ms_played >= 30 s, and
+        -- every listed API play); the fallback covers rows curated before the column existed.
         coalesce(p.is_stream, coalesce(p.ms_played, p.duration_ms, t.duration_ms) >= 30000) AS is_stream,
         p.skipped,
         p.reason_end,
@@ -46,6 +50,7 @@ SELECT
     e.ms_listened,
     CAST(e.ms_listened AS double) / 60000 AS minutes_listened,
     e.ms_played,
+    e.overlaps_previous,
     e.is_stream,
     e.skipped,
     e.reason_end,

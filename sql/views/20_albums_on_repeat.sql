@@ -10,5 +10,5 @@ SELECT
     count(DISTINCT coalesce(track_id, track_name)) AS distinct_tracks,
     max(album_total_tracks) AS album_total_tracks
 FROM play_events
-WHERE content_type = 'track' AND album_name IS NOT NULL
+WHERE content_type = 'track' AND album_name IS NOT NULL AND is_stream  -- streams (>= 30 s) only
 GROUP BY listener_id, album_name, artist_name

@@ -1,4 +1,5 @@
--- Top tracks by plays and by minutes over the last 4 weeks, the last 6 months and all time (periods end at the
+-- Top tracks by streams (plays of 30 s or more, column `plays`) and by minutes
+-- over the last 4 weeks, the last 6 months and all time (periods end at the
 -- listener's latest play). Tracks are keyed by name and artist so account-export plays without URIs count too.
 CREATE OR REPLACE VIEW top_tracks AS
 WITH periods AS (
@@ -20,6 +21,7 @@ totals AS (
     JOIN latest AS l ON l.listener_id = pe.listener_id
     CROSS JOIN periods AS pr
     WHERE pe.content_type = 'track'
+      AND pe.is_stream  -- charts count streams (>= 30 s), as Spotify does; skips are in skip_stats_by_month
       AND pe.track_name IS NOT NULL
       AND (pr.days IS NULL OR pe.played_at > date_add('day', -pr.days, l.last_played_at))
     GROUP BY pe.listener_id, pr.period, pe.track_name, pe.artist_name

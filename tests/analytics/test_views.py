@@ -97,7 +97,8 @@ def test_albums_on_repeat(berlin):
         rows(berlin, "albums_on_repeat", "*"),
         [
             (A, "Album One", "Artist One", "al1", 4, 10.5, 2, 2),
-            (A, "Album Two", "Artist Two", "al2", 2, 4.5, 1, 10),
+            # streams only: p4 (28 s of Song Three) is a skip, not a stream
+            (A, "Album Two", "Artist Two", "al2", 1, 4.0, 1, 10),
             (A, "Album Three", "Artist Three", "al3", 1, 5.0, 1, 12),
             (B, "Album One", "Artist One", "al1", 1, 3.3, 1, 2),
             (B, "Album Two", "Artist Two", "al2", 2, 8.0, 1, 10),
@@ -137,9 +138,9 @@ def test_top_artists(berlin):
         rows(berlin, "top_artists", "*", "WHERE period <> 'last_6_months'"),
         [
             (A, "all_time", "Artist One", "ar1", 4, 10.5, 1, 1),
-            # 2 plays each: Three has more minutes, so it ranks above Two
+            # streams only: Two's 28 s play (p4) is a skip, so Two has 1 stream to Three's 2
             (A, "all_time", "Artist Three", "ar3", 2, 6.0, 2, 2),
-            (A, "all_time", "Artist Two", "ar2", 2, 4.5, 3, 3),
+            (A, "all_time", "Artist Two", "ar2", 1, 4.0, 3, 3),
             # the 4 weeks before A's last play (10 June) hold only that play
             (A, "last_4_weeks", "Artist Three", None, 1, 1.0, 1, 1),
             (B, "all_time", "Artist Two", "ar2", 2, 8.0, 1, 1),
@@ -163,7 +164,7 @@ def test_top_tracks(berlin):
             ("Song One", "Artist One", "t1", 3, 10.0, 1, 1),
             # the account-export play of Song Four (no ids) joins the API play by name
             ("Song Four", "Artist Three", "t4", 2, 6.0, 2, 2),
-            ("Song Three", "Artist Two", "t3", 2, 4.5, 3, 3),
+            ("Song Three", "Artist Two", "t3", 1, 4.0, 3, 3),  # its 28 s play is not a stream
             ("Song Two", "Artist One", "t2", 1, 0.5, 4, 4),
         ],
     )
@@ -405,12 +406,13 @@ def test_plays_by_country_platform(berlin):
     same(
         rows(berlin, "plays_by_country_platform", "*"),
         [
-            (A, "DE", "Windows", 1, 4.0),
-            (A, "DE", "Android", 2, 23.3),
-            (A, "DE", "iOS", 1, 0.5),
-            (A, "SE", "macOS", 1, 0.5),
+            # families of curation/rules.py PLATFORM_FAMILIES: Windows and OS X are Desktop,
+            # Android and iOS Mobile (p1 3.3 + p9 20.0 + p2 0.5 minutes)
+            (A, "DE", "Desktop", 1, 4.0),
+            (A, "DE", "Mobile", 3, 23.9),
+            (A, "SE", "Desktop", 1, 0.5),
             (A, "DE", "not recorded", 2, 8.3),
-            (A, "DE", "Web player", 1, 3.3),
+            (A, "DE", "Web", 1, 3.3),
             (A, "unknown", "not recorded", 1, 1.0),
             (B, "SE", "not recorded", 3, 11.3),
         ],
@@ -479,9 +481,9 @@ def test_shared_favourites(berlin):
         rows(berlin, "shared_favourites", "*"),
         [
             (A, B, "Artist One", 4, 1, 1, 2),
-            (A, B, "Artist Two", 2, 2, 3, 1),
+            (A, B, "Artist Two", 1, 2, 3, 1),
             (B, A, "Artist One", 1, 4, 2, 1),
-            (B, A, "Artist Two", 2, 2, 1, 3),
+            (B, A, "Artist Two", 2, 1, 1, 3),
         ],
     )
 
@@ -575,3 +577,49 @@ def test_development_mode_returns_nulls(dev_mode):
     assert rows(dev_mode, "artist_popularity_followers", "DISTINCT popularity, followers") == [(None, None)]
     assert rows(dev_mode, "mainstream_share_by_month", "count(*), count(mainstream_share)") == [(5, 0)]
     assert rows(dev_mode, "genre_hit_scores", "genre, tracks, hit_score") == [("pop", 2, None), ("rock", 2, None)]
+
+
+def test_minutes_are_wall_clock_and_charts_count_streams(tmp_path):
+    """Ghost plays on one device count their uncovered part only; a 20 s skip is no stream."""
+    from spotify_lake.report.lake import connect, create_views
+
+    from .lake_builder import write_table
+
+    def play(pid, at, ms, wall, overlaps, track="Song C"):
+        return {
+            "play_id": pid,
+            "listener_id": A,
+            "played_at": T.fromisoformat(at + "+00:00"),
+            "content_type": "track",
+            "track_name": track,
+            "artist_name": "Artist C",
+            "ms_played": ms,
+            "is_stream": ms >= 30_000,
+            "overlaps_previous": overlaps,
+            "ms_wall_clock": wall,
+            "platform": "Partner android_tv Amazon;AFTMM;",
+            "conn_country": "DE",
+            "source": "export_extended",
+            "play_month": "2024-03",
+        }
+
+    write_table(
+        tmp_path,
+        "plays",
+        [
+            play("g1", "2024-03-02 21:00:00", 180_000, 180_000, False),
+            play("g2", "2024-03-02 21:00:05", 175_000, 5_000, True),
+            play("g3", "2024-03-02 21:00:10", 170_000, 5_000, True),
+            play("s1", "2024-03-02 22:00:00", 20_000, 20_000, False, track="Song D"),
+        ],
+    )
+    con = connect(tmp_path)
+    assert [s for s in create_views(con, "UTC") if not s.ok] == []
+    # 190 s of Song C + 20 s of Song D, not the 545 s summed
+    assert rows(con, "daily_minutes", "local_date, plays, minutes") == [(D(2024, 3, 2), 4, 3.5)]
+    assert rows(con, "plays_by_country_platform", "platform_family, plays, minutes") == [("TV", 4, 3.5)]
+    assert rows(con, "top_tracks", "track_name, plays, minutes", "WHERE period = 'all_time'") == [
+        ("Song C", 3, 3.2)  # Song D's 20 s play is a skip, not a stream
+    ]
+    assert rows(con, "play_events", "count_if(overlaps_previous)") == [(2,)]
+    con.close()

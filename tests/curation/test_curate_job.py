@@ -193,6 +193,7 @@ def test_bad_files_are_quarantined_accounted_and_a_blocking_check_fails(spark, t
         "read": 5,
         "loaded": 0,
         "duplicates": 0,
+        "superseded": 0,
         "quarantined_total": 5,
         "quarantined": {
             "malformed or truncated JSON array": 1,

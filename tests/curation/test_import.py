@@ -85,3 +85,66 @@ def test_import_cli_reports_ignored_files(tmp_path, capsys):
     assert "staged 3 file(s)" in out
     assert "Playlist1.json" in out
     assert main(["import", str(tmp_path / "missing.zip"), "--lake", str(tmp_path / "lake")]) == 2
+
+
+def _only_2024_extended(tmp_path: Path) -> Path:
+    """An export naming nobody: one 2024-format extended file (no username) from the shapes export."""
+    from spotify_lake.exportgen import write_shapes
+
+    shapes = write_shapes(tmp_path / "shapes")
+    folder = tmp_path / "nameless"
+    folder.mkdir()
+    with zipfile.ZipFile(shapes.extended) as archive:
+        name = "Spotify Extended Streaming History/Streaming_History_Audio_2024_0.json"
+        (folder / "Streaming_History_Audio_2024_0.json").write_bytes(archive.read(name))
+    return folder
+
+
+def test_listener_named_by_userdata_or_records(tmp_path):
+    from spotify_lake.exportgen import SHAPES_USER, write_shapes
+
+    shapes = write_shapes(tmp_path / "shapes")
+    lake = tmp_path / "lake"
+    account = stage_export(shapes.account, lake)  # Userdata.json names the user
+    assert account.listener_id == listener_id(SHAPES_USER)
+    assert account.listener_how == "named by the export (Spotify user 'shapes-user')"
+    assert "Spotify Account Data/Userdata.json" in account.ignored
+    extended = stage_export(shapes.extended, tmp_path / "other")  # the 2023 file's records carry username
+    assert extended.listener_id == listener_id(SHAPES_USER)
+    older = stage_export(shapes.account_older, lake, listener=SHAPES_USER)  # given and named: the same person
+    assert older.listener_id == listener_id(SHAPES_USER)
+    library = [k for k in older.staged if k.endswith("/YourLibrary.json")]
+    assert len(library) == 1
+    assert library[0].startswith(f"raw/source=export/endpoint=library/listener={listener_id(SHAPES_USER)}/")
+
+
+def test_export_of_another_person_is_refused(tmp_path):
+    from spotify_lake.exportgen import write_shapes
+
+    shapes = write_shapes(tmp_path / "shapes")
+    with pytest.raises(UserError, match=r"belongs to Spotify user 'shapes-user' .* not to --listener listener-one"):
+        stage_export(shapes.account, tmp_path / "a", listener=USER)
+    lake = tmp_path / "b"
+    stage_export(_only_2024_extended(tmp_path), lake, listener=USER)  # the lake's only listener: listener-one
+    with pytest.raises(UserError, match=rf"lake's only listener is {LISTENER}: pass --listener shapes-user"):
+        stage_export(shapes.extended, lake)
+    assert stage_export(shapes.extended, lake, listener="shapes-user").staged  # a second listener, on purpose
+    assert not list((lake / "raw").glob(f"**/listener={LISTENER}/**/Streaming_History_Audio_2023_0.json"))
+
+
+def test_export_naming_several_users_is_refused(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "Userdata.json").write_text(json.dumps({"username": "someone-else"}))
+    (folder / "endsong_0.json").write_bytes((FIXTURES / "endsong_0.json").read_bytes())  # listener-one
+    with pytest.raises(UserError, match=r"several users \(listener-one, someone-else\)"):
+        stage_export(folder, tmp_path / "lake")
+
+
+def test_nameless_export_goes_to_the_only_listener_and_says_so(tmp_path, capsys):
+    lake = tmp_path / "lake"
+    stage_export(FIXTURES / "endsong_0.json", lake)  # names listener-one
+    code = main(["import", str(_only_2024_extended(tmp_path)), "--lake", str(lake)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"listener {LISTENER} (the export names nobody; attributed to the lake's only listener {LISTENER})" in out

@@ -109,7 +109,7 @@ def test_playlists_and_items(emu, sp):
         page = sp.next(page)
         items += page["items"]
     assert len(items) == big["items"]["total"] > 50
-    assert all(i["item"]["type"] == "track" and "added_at" in i for i in items)
+    assert all(i["item"]["type"] in ("track", "episode") and "added_at" in i for i in items)
     assert sp.playlist_items(shared[0]["id"])["total"] == shared[0]["items"]["total"]
     with pytest.raises(spotipy.SpotifyException) as forbidden:
         sp.playlist_items(foreign[0]["id"])
@@ -224,3 +224,53 @@ def test_listeners_have_own_identity_and_history(make_client):
         recent = [make_client(emu, i).current_user_recently_played(limit=5)["items"] for i in range(3)]
         assert recent[0] != recent[1] != recent[2]
         assert next(x.refresh_token for x in emu.listeners) == "emulator-refresh-token"
+
+
+def _items_page(emu, sp, playlist_id: str, path: str, **params) -> requests.Response:
+    token = sp.auth_manager.get_access_token(as_dict=False)
+    return requests.get(
+        f"{emu.api_prefix}playlists/{playlist_id}/{path}",
+        headers={"Authorization": f"Bearer {token}"},
+        params=params,
+        timeout=10,
+    )
+
+
+def test_playlist_holds_a_local_file_and_an_episode(emu, sp):
+    everyday = next(p for p in sp.current_user_playlists(limit=50)["items"] if p["name"] == "Everyday")
+    items = sp.playlist_items(everyday["id"], limit=10)["items"]
+    local, episode = items[2], items[5]
+    assert local["is_local"] is True
+    assert (local["item"]["id"], local["item"]["href"], local["item"]["album"]["id"]) == (None, None, None)
+    assert local["item"]["uri"] == "spotify:local:Garage+Band:Rehearsals:Demo+take+3:187"
+    assert episode["is_local"] is False
+    assert episode["item"]["type"] == "episode"
+    assert episode["item"]["uri"].startswith("spotify:episode:")
+    assert episode["item"]["show"]["type"] == "show"
+    assert [i["item"]["type"] for i in items].count("track") == 9
+    assert everyday["items"]["total"] == len(emu.world.playlists(0)[0].tracks) + 2
+
+
+def test_deprecated_tracks_path_and_limit_100_answer_as_spotify_does(emu, emu_extended, sp, make_client):
+    everyday = next(p for p in sp.current_user_playlists(limit=50)["items"] if p["name"] == "Everyday")
+    forbidden = _items_page(emu, sp, everyday["id"], "tracks")  # development mode since February 2026
+    assert (forbidden.status_code, forbidden.json()) == (403, {"error": {"status": 403, "message": "Forbidden"}})
+    too_big = _items_page(emu, sp, everyday["id"], "items", limit=100)  # /items pages hold at most 50
+    assert (too_big.status_code, too_big.json()["error"]["message"]) == (400, "Invalid limit")
+
+    ext = make_client(emu_extended)
+    mine = next(p for p in ext.current_user_playlists(limit=50)["items"] if p["name"] == "Everyday")
+    old = _items_page(emu_extended, ext, mine["id"], "tracks", limit=100)  # extended quota keeps the old path
+    body = old.json()
+    assert old.status_code == 200
+    assert body["limit"] == 100
+    assert len(body["items"]) == min(100, mine["items"]["total"])
+    assert all("track" in i and "item" not in i for i in body["items"])
+    assert body["href"].endswith(f"/playlists/{mine['id']}/tracks?offset=0&limit=100")
+
+
+def test_recently_played_has_null_contexts(emu, sp):
+    items = sp.current_user_recently_played(limit=50)["items"]
+    contexts = Counter(None if i["context"] is None else i["context"]["type"] for i in items)
+    assert contexts[None] > 0  # search or queue plays carry no context
+    assert set(contexts) <= {None, "album", "artist", "playlist", "collection"}

@@ -19,7 +19,10 @@ from spotify_lake.cli import main
         (["emulator", "--mode", "premium"], "--mode must be one of development, extended"),
         (["emulator", "--faults", "throttle=1.5"], "--faults: fault rate throttle=1.5 must be between 0 and 1"),
         (["emulator", "--now", "yesterday"], "--now must be an ISO-8601 time"),
-        (["export", "--out", "x.zip", "--format", "csv"], "--format must be one of extended, account, legacy"),
+        (
+            ["export", "--out", "x.zip", "--format", "csv"],
+            "--format must be one of extended, account, account_older, legacy",
+        ),
         (["export", "--out", "x.txt"], "--out must name a .zip file"),
         (["export", "--out", "x.zip", "--days", "0"], "--days must be >= 1"),
     ],

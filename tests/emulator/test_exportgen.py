@@ -11,7 +11,16 @@ import zipfile
 import pytest
 
 from spotify_lake.emulator import Emulator
-from spotify_lake.exportgen import EXPORT_OVERLAP, ROWS_MAX, ROWS_MIN, play_identity, write_export
+from spotify_lake.emulator.listening import make_listener
+from spotify_lake.exportgen import (
+    EXPORT_OVERLAP,
+    ROWS_MAX,
+    ROWS_MIN,
+    SHAPES_USER,
+    play_identity,
+    write_export,
+    write_shapes,
+)
 
 EXTENDED_NAME = re.compile(r"^Spotify Extended Streaming History/Streaming_History_Audio_(\d{4}(-\d{4})?)_(\d+)\.json$")
 
@@ -122,9 +131,29 @@ def test_legacy_and_account_formats(tmp_path):
     assert set(rows[0]) == {"endTime", "artistName", "trackName", "msPlayed"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[0]["endTime"])
     podcasts = [n for n in account if "StreamingHistory_podcast_" in n]
-    total = sum(len(json.loads(account[n].decode("utf-8-sig"))) for n in account)
+    history = [n for n in account if "/StreamingHistory" in n]
+    total = sum(len(json.loads(account[n].decode("utf-8-sig"))) for n in history)
     assert total == summary.rows
     assert podcasts
+    assert json.loads(account["Spotify Account Data/Userdata.json"])["username"] == make_listener(3, 0).user_id
+    assert sorted(n for n in account if n not in history) == [
+        "Spotify Account Data/Userdata.json",
+        "Spotify Account Data/YourLibrary.json",
+    ]
+
+
+def test_older_account_format_mixes_podcasts_into_music_files(tmp_path):
+    summary = write_export(tmp_path / "older.zip", seed=3, days=15, fmt="account_older")
+    files = _files(tmp_path / "older.zip")
+    history = sorted(n for n in files if re.fullmatch(r"MyData/StreamingHistory\d+\.json", n))
+    assert history[0] == "MyData/StreamingHistory0.json"
+    rows = [r for n in history for r in json.loads(files[n].decode("utf-8-sig"))]
+    assert len(rows) == summary.rows
+    assert all(set(r) == {"endTime", "artistName", "trackName", "msPlayed"} for r in rows)
+    shows = {s["name"] for s in json.loads(files["MyData/YourLibrary.json"])["shows"]}
+    assert shows  # the listener follows podcasts ...
+    assert any(r["artistName"] in shows for r in rows)  # ... whose episodes sit among the music rows
+    assert json.loads(files["MyData/Userdata.json"])["username"] == make_listener(3, 0).user_id
 
 
 @pytest.mark.parametrize(
@@ -134,3 +163,77 @@ def test_legacy_and_account_formats(tmp_path):
 def test_bad_arguments(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         write_export(tmp_path / "x.zip", **{"seed": 1, "days": 5, **kwargs})
+
+
+def _rows(files: dict[str, bytes], name: str) -> list[dict]:
+    return json.loads(files[name].decode("utf-8-sig"))
+
+
+def _distinct_plays(rows: list[dict]) -> int:
+    return len({(r.get("ts") or r["endTime"], play_identity(r)) for r in rows})
+
+
+def test_shapes_extended_history(tmp_path):
+    shapes = write_shapes(tmp_path)
+    files = _files(shapes.extended)
+    folder = "Spotify Extended Streaming History/"
+    assert sorted(files) == [
+        folder + "ReadMeFirst_ExtendedStreamingHistory.pdf",
+        folder + "Streaming_History_Audio_2023_0.json",
+        folder + "Streaming_History_Audio_2024_0.json",
+        folder + "Streaming_History_Audio_2024_1.json",
+        folder + "Streaming_History_Video_2023-2024.json",
+    ]
+    y2023 = _rows(files, folder + "Streaming_History_Audio_2023_0.json")
+    y2024 = _rows(files, folder + "Streaming_History_Audio_2024_0.json")
+    y2024b = _rows(files, folder + "Streaming_History_Audio_2024_1.json")
+    assert (len(y2023), len(y2024), len(y2024b)) == (4, 6, 5)
+    assert b"\n" not in files[folder + "Streaming_History_Audio_2023_0.json"]  # 2023 files come minified
+    assert {r["username"] for r in y2023} == {SHAPES_USER}  # 2023 format: username in every record
+    assert all("username" not in r and "audiobook_chapter_title" in r for r in y2024 + y2024b)
+    # same-second duplicate with 0 ms written before the real row
+    assert [(r["ts"], r["ms_played"]) for r in y2023[1:3]] == [
+        ("2023-06-01T08:03:30Z", 0),
+        ("2023-06-01T08:03:30Z", 210000),
+    ]
+    assert y2024b[0] == y2024[-1]  # an exact repeat across files
+    ghosts = [r for r in y2024 if r["reason_end"] == "remote"]
+    assert [(r["ts"][11:19], r["ms_played"]) for r in ghosts] == [
+        ("21:00:00", 180000),
+        ("21:00:05", 175000),
+        ("21:00:10", 170000),
+    ]
+    assert {r["platform"] for r in ghosts} == {"Partner android_tv Amazon;AFTMM;6af2b6ff-4ce1-4d6a-9a86-0f3e1e7cd0a4;"}
+    assert _distinct_plays(y2023 + y2024 + y2024b) == 13
+    assert _rows(files, folder + "Streaming_History_Video_2023-2024.json") == []
+
+
+def test_shapes_account_data_newer_and_older_naming(tmp_path):
+    shapes = write_shapes(tmp_path)
+    newer = _files(shapes.account)
+    folder = "Spotify Account Data/"
+    music = [r for n in ("music_0", "music_1") for r in _rows(newer, f"{folder}StreamingHistory_{n}.json")]
+    podcast = _rows(newer, folder + "StreamingHistory_podcast_0.json")
+    book = _rows(newer, folder + "StreamingHistory_audiobook_0.json")
+    assert (len(music), len(podcast), len(book)) == (9, 1, 1)
+    assert book == [
+        {"endTime": "2024-03-04 22:10", "audiobookName": "Book Q", "chapterName": "Chapter 1",
+         "authorName": "Author Q", "msPlayed": 600000}
+    ]  # fmt: skip
+    replays = [r for r in music if r["endTime"] == "2024-03-01 10:00"]
+    assert [r["msPlayed"] for r in replays] == [200000, 5000]  # same minute, two listens
+    assert _distinct_plays(music + podcast + book) == 10
+    assert json.loads(newer[folder + "Userdata.json"])["username"] == SHAPES_USER
+
+    older = _files(shapes.account_older)
+    rows = _rows(older, "MyData/StreamingHistory0.json") + _rows(older, "MyData/StreamingHistory1.json")
+    assert len(rows) == 10
+    episode = {"endTime": "2024-03-03 07:30", "artistName": "Show P", "trackName": "Episode P2", "msPlayed": 1500000}
+    assert episode in rows
+    assert _distinct_plays(rows) == 9
+    assert [s["name"] for s in json.loads(older["MyData/YourLibrary.json"])["shows"]] == ["Show P"]
+
+
+def test_play_identity_of_account_rows_includes_ms_played():
+    row = {"endTime": "2024-03-01 10:00", "artistName": "A", "trackName": "S", "msPlayed": 5000}
+    assert play_identity(row) == "name:s|a|ms=5000"

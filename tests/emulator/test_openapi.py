@@ -8,6 +8,12 @@ Two documented departures from the definition, and nothing else is relaxed:
   responses only those names are dropped from ``required``.
 - ``CursorPagingObject.next`` is typed ``string`` although its own description says "``null`` if none",
   and Spotify sends ``cursors: null`` on an empty page: both are allowed to be null.
+- A recently-played item played from search or the queue has ``context: null`` (the definition types it
+  as an object).
+- Playlist entries: the definition's ``oneOf`` TrackObject | EpisodeObject relies on an OpenAPI
+  ``discriminator`` on ``type`` (an episode also satisfies the loose TrackObject), so it becomes an
+  if/then on ``type``; and a local file (``is_local``) is a track without ids, hrefs or catalogue URIs,
+  as Spotify sends it (docs: "local files"), allowed only with ``is_local: true`` and a ``spotify:local:`` URI.
 """
 
 from __future__ import annotations
@@ -64,7 +70,42 @@ def _components(mode: str) -> dict:
     if mode == "development":
         for name in ("AlbumBase", "AlbumObject"):
             schemas[name]["required"] = [r for r in schemas[name]["required"] if r not in REMOVED_ALBUM_REQUIRED]
-    return _to_json_schema(components)
+    context = schemas["PlayHistoryObject"]["properties"]["context"]
+    schemas["PlayHistoryObject"]["properties"]["context"] = {"anyOf": [context, {"type": "null"}]}
+    out = _to_json_schema(components)
+    entry = {
+        "if": {"properties": {"type": {"const": "episode"}}, "required": ["type"]},
+        "then": {"$ref": "#/components/schemas/EpisodeObject"},
+        "else": {"anyOf": [{"$ref": "#/components/schemas/TrackObject"}, LOCAL_TRACK]},
+    }
+    for key in ("item", "track"):
+        out["schemas"]["PlaylistTrackObject"]["properties"][key] = entry
+    return out
+
+
+_NONE = {"type": "null"}
+#: A local file in a playlist as Spotify sends it (see the module docstring).
+LOCAL_TRACK = {
+    "type": "object",
+    "required": ["is_local", "type", "name", "uri", "id", "href"],
+    "properties": {
+        "is_local": {"const": True},
+        "type": {"const": "track"},
+        "id": _NONE,
+        "href": _NONE,
+        "uri": {"type": "string", "pattern": "^spotify:local:"},
+        "name": {"type": "string"},
+        "duration_ms": {"type": "integer"},
+        "album": {
+            "type": "object",
+            "properties": {"id": _NONE, "href": _NONE, "uri": _NONE, "name": {"type": "string"}},
+        },
+        "artists": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"id": _NONE, "href": _NONE, "name": {"type": "string"}}},
+        },
+    },
+}
 
 
 def _response_schema(path: str, status: int) -> dict:
@@ -95,6 +136,7 @@ def _calls(emu, token: str):
     track = recent["items"][0]["track"]
     playlists = get("me/playlists", limit=50).json()["items"]
     mine = [p for p in playlists if p["owner"]["id"] == emu.listeners[0].user_id]
+    assert mine[0]["name"] == "Everyday"  # the playlist with a local file and an episode is validated too
     foreign = [p for p in playlists if p["owner"]["id"] != emu.listeners[0].user_id and not p["collaborative"]]
     calls = [
         ("/me", "me", {}),
@@ -107,6 +149,8 @@ def _calls(emu, token: str):
         ("/me/playlists", "me/playlists", {"limit": 3}),
         ("/playlists/{playlist_id}/items", f"playlists/{mine[0]['id']}/items", {"limit": 50}),
         ("/playlists/{playlist_id}/items", f"playlists/{foreign[0]['id']}/items", {}),
+        ("/playlists/{playlist_id}/items", f"playlists/{mine[0]['id']}/items", {"limit": 100}),
+        ("/playlists/{playlist_id}/tracks", f"playlists/{mine[0]['id']}/tracks", {"limit": 100}),
         ("/artists/{id}", f"artists/{track['artists'][0]['id']}", {}),
         ("/albums/{id}", f"albums/{track['album']['id']}", {}),
         ("/tracks/{id}", f"tracks/{track['id']}", {}),
@@ -136,6 +180,8 @@ def test_every_endpoint_conforms_to_spotify_openapi(request, sp, mode_fixture, m
         validate(path, response.status_code, body, emu.mode)
     batch = 200 if emu.mode == "extended" else 403
     assert {("/artists", batch), ("/playlists/{playlist_id}/items", 403), ("/tracks/{id}", 404)} <= statuses
+    assert ("/playlists/{playlist_id}/items", 400) in statuses  # limit=100: pages of /items hold at most 50
+    assert ("/playlists/{playlist_id}/tracks", 200 if emu.mode == "extended" else 403) in statuses
     assert {("/tracks/{id}", 400), ("/search", 400), ("/me/tracks", 400), ("/search", 200)} <= statuses
 
 

@@ -132,7 +132,8 @@ def _artist_ids_referenced(lake) -> set[str]:
             if not isinstance(track, dict) or track.get("type") != "track":
                 continue
             for artist in [*track.get("artists", []), *(track.get("album") or {}).get("artists", [])]:
-                ids.add(artist["id"])
+                if artist.get("id"):  # a local file's artists have no id
+                    ids.add(artist["id"])
     # Top artists come as full objects, but the artists table is built from the artists endpoint alone.
     ids.update(r["item"]["id"] for r in raw_records(lake, "top_artists"))
     return ids

@@ -50,6 +50,18 @@ def test_unbalanced_accounting_fails_naming_the_source():
     assert verdict.problems == ["source api: read 100 != loaded 89 + duplicates 8 + quarantined 2"]
 
 
+def test_superseded_rows_are_outside_the_balance_but_must_be_a_count():
+    # A later import replaced 10 curated account plays: read 0, loaded 0, superseded 10 balances.
+    later = summary()
+    later["sources"]["export_account"] = {
+        "read": 0, "loaded": 0, "duplicates": 0, "superseded": 10, "quarantined": {}, "quarantined_total": 0,
+    }  # fmt: skip
+    assert evaluate(later, run_id="curate-1", max_quarantine_ratio=0.05).passed
+    later["sources"]["export_account"]["superseded"] = -1
+    verdict = evaluate(later, run_id="curate-1", max_quarantine_ratio=0.05)
+    assert verdict.problems == ["source export_account: superseded -1 is not a count"]
+
+
 def test_too_much_quarantine_fails():
     verdict = evaluate(summary(), run_id="curate-1", max_quarantine_ratio=0.01)
     assert verdict.problems == ["2 of 150 raw records quarantined (1.3%), more than the allowed 1.0%"]

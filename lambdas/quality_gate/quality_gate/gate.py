@@ -54,6 +54,9 @@ def evaluate(summary: dict, *, run_id: str, max_quarantine_ratio: float) -> Verd
         except (KeyError, TypeError, ValueError):
             problems.append(f"source {source}: counts missing or not numbers")
             continue
+        superseded = counts.get("superseded", 0)
+        if not isinstance(superseded, int) or isinstance(superseded, bool) or superseded < 0:
+            problems.append(f"source {source}: superseded {superseded!r} is not a count")
         if s_read != loaded + dups + s_quarantined:
             problems.append(
                 f"source {source}: read {s_read} != loaded {loaded} + duplicates {dups} + quarantined {s_quarantined}"
