@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from curation.job import read_published
+from curation.lake import LakePaths
 from curation.schema import PLAYS
-from curation.spark_schema import struct_type
 from extraction.identity import listener_id
 from spotify_lake.commands.curate import job_argv, run_job
 from spotify_lake.exportgen import SHAPES_USER, write_shapes
@@ -35,7 +36,7 @@ def _figures(summary, source):
 
 
 def _table(spark, lake):
-    rows = spark.read.schema(struct_type(PLAYS)).parquet(str(lake / "curated" / "plays")).collect()
+    rows = read_published(spark, LakePaths.single(lake.as_uri()), PLAYS).collect()
     return sorted((tuple(r[c] for c in _COLUMNS) for r in rows), key=lambda t: (str(t[2]), t[0]))
 
 
@@ -103,7 +104,7 @@ def test_extended_first_then_account_adds_nothing(spark, combined, extended_then
 
 def test_plays_of_every_shape(spark, combined):
     lake, _ = combined
-    rows = spark.read.schema(struct_type(PLAYS)).parquet(str(lake / "curated" / "plays")).orderBy("played_at")
+    rows = read_published(spark, LakePaths.single(lake.as_uri()), PLAYS).orderBy("played_at")
     got = [
         (
             str(r.played_at),
@@ -146,7 +147,7 @@ def test_newer_account_data_alone_is_typed(spark, shapes, tmp_path):
     stage_export(shapes.account, lake)
     summary = _curate(lake, "curate-account")
     assert _figures(summary, "export_account") == (11, 10, 1, 0, 0)
-    rows = spark.read.schema(struct_type(PLAYS)).parquet(str(lake / "curated" / "plays"))
+    rows = read_published(spark, LakePaths.single(lake.as_uri()), PLAYS)
     types = {r.content_type: r["count"] for r in rows.groupBy("content_type").count().collect()}
     assert types == {"track": 8, "episode": 1, "audiobook": 1}
     book = rows.where("content_type = 'audiobook'").first()
@@ -170,7 +171,7 @@ def test_older_combined_account_files_typed_by_the_library(spark, shapes, tmp_pa
     summary = _curate(lake, "curate-older")
     assert summary["raw_objects"]["library"] == 1
     assert _figures(summary, "export_account") == (10, 9, 1, 0, 0)
-    rows = spark.read.schema(struct_type(PLAYS)).parquet(str(lake / "curated" / "plays"))
+    rows = read_published(spark, LakePaths.single(lake.as_uri()), PLAYS)
     types = {r.content_type: r["count"] for r in rows.groupBy("content_type").count().collect()}
     assert types == {"track": 8, "episode": 1}
     episode = rows.where("content_type = 'episode'").first()
