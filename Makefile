@@ -24,7 +24,14 @@ venv: $(STAMP)  ## create .venv and install the pinned dependencies
 demo: $(STAMP)  ## run the whole pipeline locally on the offline emulator; writes out/
 	$(PY) -m spotify_lake demo
 
-test: $(STAMP)  ## run the whole test suite
+# The report's browser test drives Debian's Chromium (playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+
+test: $(STAMP) $(CHROMIUM)  ## run the whole test suite (installs Chromium for the report's browser test if missing)
 	$(PY) -m pytest
 
 lint: $(STAMP)  ## ruff
