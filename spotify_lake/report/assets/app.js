@@ -140,7 +140,7 @@
 
   function timeline(agg, a, b) {
     const span = b - a + 1;
-    const unit = span <= 92 ? "day" : span <= 1100 ? "week" : "month";
+    const unit = span <= 92 ? "day" : span <= 400 ? "week" : "month";
     const keys = [], vals = [], labels = [], targets = [];
     const bucket = (k) => {
       if (unit === "day") return k;
