@@ -190,7 +190,7 @@
     const agg = aggregate(a, b, state.listener, null);
     const top = { artist: rollup(agg, "artist"), track: rollup(agg, "track"), album: rollup(agg, "album"), show: rollup(agg, "show"), genre: rollup(agg, "genre") };
     const st = streak(agg), big = biggestDay(agg);
-    $("period-label").textContent = (agg.plays ? nice(a) + " – " + nice(b) : "no plays in " + nice(a) + " – " + nice(b)) + " · " + listenerName(state.listener);
+    $("period-label").textContent = !N ? "no plays yet" : (agg.plays ? nice(a) + " – " + nice(b) : "no plays in " + nice(a) + " – " + nice(b)) + " · " + listenerName(state.listener);
     const topKpi = (kind, label) => {
       const t = top[kind][0];
       if (!t) return kind === "genre" && !genres.length ? "" : kpi("top-" + kind, "–", label);
