@@ -37,6 +37,8 @@ EMPTY_TABLE_REASONS = {
     "search_results": "no catalogue searches (such as genre:pop) are configured or none has run yet",
 }
 _LISTENER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: Largest inline SVG kept all-vector (bytes); a bigger chart gets its data layer rasterized.
+SVG_BUDGET = 250_000
 _SVG_START = re.compile(r"<svg\b")
 _SVG_NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
 _SVG_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
@@ -167,7 +169,14 @@ def _render(chart: charts.Chart, rows: list[dict[str, Any]], png: Path) -> str:
         fig = chart.draw(rows)
         try:
             fig.savefig(png, format="png", dpi=144, metadata={"Software": None})
-            return _svg(fig, chart.title)
+            svg = _svg(fig, chart.title)
+            if len(svg) > SVG_BUDGET:
+                # Thousands of markers or bars (a decade of days, every track) as vector paths make the page
+                # tens of MB and slow to open: draw the data layer as an embedded image, keep axes and text.
+                for ax in fig.axes:
+                    ax.set_rasterization_zorder(2.5)
+                svg = _svg(fig, chart.title)
+            return svg
         finally:
             plt.close(fig)
 

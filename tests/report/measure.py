@@ -60,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", type=Path, help="an existing index.html")
     parser.add_argument("--work", type=Path, default=Path("out/measure"), help="folder for the lake and report")
+    parser.add_argument("--lake", type=Path, help="an existing lake (skips generating one)")
     parser.add_argument("--plays", type=int, default=150_000)
     parser.add_argument("--years", type=float, default=10)
     parser.add_argument("--runs", type=int, default=5)
@@ -67,9 +68,11 @@ def main() -> None:
     figures: dict[str, object] = {}
     index = args.page
     if index is None:
-        t0 = time.perf_counter()
-        lake = history.build(args.work / "lake", listeners=("d" * 16,), plays=args.plays, years=args.years)
-        figures["generate_s"] = round(time.perf_counter() - t0, 1)
+        lake = args.lake
+        if lake is None:
+            t0 = time.perf_counter()
+            lake = history.build(args.work / "lake", listeners=("d" * 16,), plays=args.plays, years=args.years)
+            figures["generate_s"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
         summary = build_report(lake, args.work / "report", time_zone="Europe/Berlin")
         figures["build_report_s"] = round(time.perf_counter() - t0, 1)
