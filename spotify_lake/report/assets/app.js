@@ -26,7 +26,10 @@
   const dayNum = (s) => Math.round((Date.parse(s + "T00:00:00Z") - base) / DAY_MS);
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const nice = (k) => { const d = new Date(base + k * DAY_MS); return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear(); };
-  const listenerName = (l) => (l < 0 ? "all listeners" : "listener " + D.listeners[l]);
+  const listenerName = (l) => {
+    if (l >= 0) return "listener " + D.listeners[l];
+    return many ? "all listeners" : D.listeners.length ? "listener " + D.listeners[0] : "no listener yet";
+  };
 
   // ------------------------------------------------------------------ names and links
   const itemName = (i) => { const it = items[i]; return it[2] >= 0 ? it[1] + " · " + artists[it[2]][0] : it[1]; };

@@ -16,7 +16,7 @@ totals AS (
         scope,
         year,
         count(*) AS plays,
-        round(sum(ms) / 60000) AS minutes,
+        CAST(round(sum(ms) / 60000) AS bigint) AS minutes,
         count(DISTINCT artist_name) AS artists,
         count(DISTINCT item_key) FILTER (WHERE content_type = 'track') AS tracks,
         count(chosen) AS reason_known,
@@ -35,7 +35,7 @@ days AS (
     SELECT scope, year, local_date, sum(ms) AS ms, count(*) AS plays FROM yearly GROUP BY scope, year, local_date
 ),
 biggest AS (
-    SELECT scope, year, local_date AS biggest_day, round(ms / 60000) AS biggest_day_minutes
+    SELECT scope, year, local_date AS biggest_day, CAST(round(ms / 60000) AS bigint) AS biggest_day_minutes
     FROM (
         SELECT *, row_number() OVER (PARTITION BY scope, year ORDER BY ms DESC, local_date) AS r FROM days
     )

@@ -22,7 +22,7 @@ named AS (
     SELECT scope, year, 'genre', genre, genre, ms FROM (SELECT scope, year, unnest(genres) AS genre, ms FROM scoped)
 ),
 ranked AS (
-    SELECT scope, year, kind, min(name) AS name, count(*) AS plays, round(sum(ms) / 60000) AS minutes,
+    SELECT scope, year, kind, min(name) AS name, count(*) AS plays, CAST(round(sum(ms) / 60000) AS bigint) AS minutes,
         row_number() OVER (PARTITION BY scope, year, kind ORDER BY sum(ms) DESC, count(*) DESC, min(name)) AS rank
     FROM named
     GROUP BY scope, year, kind, key
