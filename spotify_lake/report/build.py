@@ -16,7 +16,7 @@ import duckdb
 from curation.schema import TABLES, table
 from spotify_lake.errors import UserError
 from spotify_lake.report import cards, charts, page
-from spotify_lake.report.explore import Explore, build_explore, create_report_views
+from spotify_lake.report.explore import EMPTY_JSON, Explore, build_explore, create_report_views
 from spotify_lake.report.lake import ViewStatus, connect, create_views
 from spotify_lake.report.runs import RunFigures, read_runs
 from spotify_lake.report.sqlfiles import check_time_zone, view_files
@@ -229,7 +229,7 @@ def build_report(
         mode=mode,
         listener=listener,
     )
-    html = page.render(summary, explore.json()) if explore else page.render(summary)
+    html = page.render(summary, explore.json() if explore else EMPTY_JSON)
     summary.index.write_text(html, encoding="utf-8")
     logger.info("report written to %s: %d charts, %d notes", summary.index, summary.charted, summary.not_available)
     return summary

@@ -24,6 +24,23 @@ KINDS = {"track": "t", "episode": "e", "audiobook": "a"}
 _EPOCH = date(1970, 1, 1)
 
 
+#: The embedded data of a lake whose plays cannot be read (the page then says "no plays yet").
+EMPTY_JSON = json.dumps(
+    {
+        "listeners": [],
+        "base": _EPOCH.isoformat(),
+        "genres": [],
+        "artists": [],
+        "albums": [],
+        "shows": [],
+        "items": [],
+        "facts": {k: [] for k in ("d", "l", "h", "i", "n", "ms", "sk", "skn")},
+        "reviews": [],
+    },
+    separators=(",", ":"),
+)
+
+
 @dataclass(frozen=True)
 class Explore:
     """The page's embedded data and the year reviews (also used for the PNG cards)."""

@@ -244,9 +244,7 @@ def _asset(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8")
 
 
-def render(summary: ReportSummary, data_json: str = '{"listeners":[],"base":"1970-01-01","genres":[],"artists":[],'
-           '"albums":[],"shows":[],"items":[],"facts":{"d":[],"l":[],"h":[],"i":[],"n":[],"ms":[],"sk":[],"skn":[]},'
-           '"reviews":[]}') -> str:  # fmt: skip
+def render(summary: ReportSummary, data_json: str) -> str:
     """The page: highlights and the interactive overview first, the Athena views' charts, then the Data section.
 
     ``data_json`` is what :mod:`spotify_lake.report.explore` embeds; the script draws everything from it.
