@@ -102,12 +102,14 @@ def build_explore(con: duckdb.DuckDBPyConnection, listener: str | None = None) -
     show_ix = _index(shows)
     item_rows = _rows(
         con,
-        "SELECT item_key, min(content_type), min(item_name), min(artist_name), min(album_name), min(show_name) "
-        "FROM page_plays GROUP BY item_key ORDER BY item_key",
+        "SELECT item_key, min(content_type), min(item_name), min(artist_name), min(album_name), min(show_name), "
+        "CAST(mode(ms) AS bigint) FROM page_plays GROUP BY item_key ORDER BY item_key",
     )
     items, item_ix = [], {}
-    for key, kind, name, artist, album, show in item_rows:
+    usual: list[int] = []
+    for key, kind, name, artist, album, show, length in item_rows:
         item_ix[key] = len(items)
+        usual.append(length)
         items.append(
             [
                 KINDS.get(kind, "o"),
@@ -115,6 +117,7 @@ def build_explore(con: duckdb.DuckDBPyConnection, listener: str | None = None) -
                 artist_ix.get(artist, -1),
                 album_ix.get((album, artist), -1),
                 show_ix.get(show, -1),
+                length,
             ]
         )
 
@@ -135,10 +138,12 @@ def build_explore(con: duckdb.DuckDBPyConnection, listener: str | None = None) -
         columns["h"].append(hour)
         columns["i"].append(item_ix[key])
         columns["n"].append(n)
-        columns["ms"].append(int(ms))
+        columns["ms"].append(int(ms) - n * usual[item_ix[key]])  # mostly 0: n full plays of the usual length
         columns["sk"].append(skipped)
         columns["skn"].append(skip_known)
 
+    if len(listeners) <= 1:
+        columns["l"] = []  # one listener: the page reads listener 0 for every row
     reviews = year_reviews(con, listener)
     if len(listeners) <= 1:  # one listener: their own reviews are the all-listeners ones
         reviews = [r for r in reviews if r["scope"] == "*"]

@@ -10,9 +10,12 @@
   const base = Date.parse(D.base + "T00:00:00Z");
   const day = new Int32Array(N);
   for (let i = 0, acc = 0; i < N; i++) { acc += F.d[i]; day[i] = acc; }
-  const L = F.l, H = F.h, I = F.i, P = F.n, MS = F.ms, SK = F.sk, SKN = F.skn;
+  const L = F.l.length ? F.l : new Uint8Array(N), H = F.h, I = F.i, P = F.n, SK = F.sk, SKN = F.skn;
   const items = D.items, artists = D.artists, albums = D.albums, shows = D.shows, genres = D.genres;
   const many = D.listeners.length > 1;
+  // Milliseconds are stored as the difference from n plays of the item's usual length (mostly 0: full plays).
+  const MS = new Float64Array(N);
+  for (let r = 0; r < N; r++) MS[r] = F.ms[r] + P[r] * items[I[r]][5];
   const $ = (id) => document.getElementById(id);
   const state = { period: "all", from: 0, to: N ? day[N - 1] : 0, listener: -1 };
 
@@ -61,22 +64,30 @@
     return [N ? day[0] : 0, N ? day[N - 1] : 0];
   }
 
-  // Sums over the facts of one listener (or all) whose day is in [a, b] and that pass `keep(item)`.
+  // Sums over the facts of one listener (or all) whose day is in [a, b] and that pass `keep(item)`. Sums go to
+  // typed arrays indexed by item and day (no hashing per row); the maps of the touched keys are built at the end.
+  const nItems = items.length, nDays = N ? day[N - 1] + 1 : 1, nListeners = D.listeners.length;
+  const itemSum = new Float64Array(nItems * 4), daySum = new Float64Array(nDays * 2), listenerSum = new Float64Array(nListeners * 2 + 2);
   function aggregate(a, b, listener, keep) {
     const agg = { plays: 0, ms: 0, sk: 0, skn: 0, items: new Map(), days: new Map(), hours: new Float64Array(24), hourPlays: new Int32Array(24), listeners: new Map() };
+    const touchedItems = [], touchedDays = [];
+    itemSum.fill(0); daySum.fill(0); listenerSum.fill(0);
     for (let r = lowerBound(a); r < N && day[r] <= b; r++) {
       if (listener >= 0 && L[r] !== listener) continue;
       const it = I[r];
       if (keep && !keep(it)) continue;
-      agg.plays += P[r]; agg.ms += MS[r]; agg.sk += SK[r]; agg.skn += SKN[r];
-      let v = agg.items.get(it); if (!v) { v = [0, 0, 0, 0]; agg.items.set(it, v); }
-      v[0] += P[r]; v[1] += MS[r]; v[2] += SK[r]; v[3] += SKN[r];
-      let dv = agg.days.get(day[r]); if (!dv) { dv = [0, 0]; agg.days.set(day[r], dv); }
-      dv[0] += P[r]; dv[1] += MS[r];
-      agg.hours[H[r]] += MS[r]; agg.hourPlays[H[r]] += P[r];
-      let lv = agg.listeners.get(L[r]); if (!lv) { lv = [0, 0]; agg.listeners.set(L[r], lv); }
-      lv[0] += P[r]; lv[1] += MS[r];
+      const n = P[r], ms = MS[r], k = day[r];
+      agg.plays += n; agg.ms += ms; agg.sk += SK[r]; agg.skn += SKN[r];
+      if (itemSum[it * 4] === 0) touchedItems.push(it);
+      itemSum[it * 4] += n; itemSum[it * 4 + 1] += ms; itemSum[it * 4 + 2] += SK[r]; itemSum[it * 4 + 3] += SKN[r];
+      if (daySum[k * 2] === 0) touchedDays.push(k);
+      daySum[k * 2] += n; daySum[k * 2 + 1] += ms;
+      agg.hours[H[r]] += ms; agg.hourPlays[H[r]] += n;
+      listenerSum[L[r] * 2] += n; listenerSum[L[r] * 2 + 1] += ms;
     }
+    for (const it of touchedItems) agg.items.set(it, [itemSum[it * 4], itemSum[it * 4 + 1], itemSum[it * 4 + 2], itemSum[it * 4 + 3]]);
+    for (const k of touchedDays) agg.days.set(k, [daySum[k * 2], daySum[k * 2 + 1]]);
+    for (let l = 0; l < nListeners; l++) if (listenerSum[l * 2]) agg.listeners.set(l, [listenerSum[l * 2], listenerSum[l * 2 + 1]]);
     return agg;
   }
 
@@ -94,8 +105,11 @@
     }
     const name = { track: itemName, artist: (a) => artists[a][0], album: albumName, show: (s) => shows[s], genre: (g) => genres[g] }[kind];
     const out = [];
-    for (const [key, s] of sums) out.push({ key, plays: s[0], ms: s[1], name: name(key) });
-    out.sort((x, y) => y.ms - x.ms || y.plays - x.plays || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    for (const [key, s] of sums) out.push({ key, plays: s[0], ms: s[1], name: null });
+    // Names are built only for ties and for the rows shown: a decade has tens of thousands of tracks.
+    const nm = (x) => (x.name === null ? (x.name = name(x.key)) : x.name);
+    out.sort((x, y) => y.ms - x.ms || y.plays - x.plays || (nm(x) < nm(y) ? -1 : nm(x) > nm(y) ? 1 : 0));
+    for (let j = 0; j < Math.min(out.length, 15); j++) nm(out[j]);
     return out;
   }
 
