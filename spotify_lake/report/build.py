@@ -174,7 +174,8 @@ def _render(chart: charts.Chart, rows: list[dict[str, Any]], png: Path) -> str:
                 # Thousands of markers or bars (a decade of days, every track) as vector paths make the page
                 # tens of MB and slow to open: draw the data layer as an embedded image, keep axes and text.
                 for ax in fig.axes:
-                    ax.set_rasterization_zorder(2.5)
+                    for artist in (*ax.collections, *ax.patches, *ax.lines):
+                        artist.set_rasterized(True)
                 svg = _svg(fig, chart.title)
             return svg
         finally:

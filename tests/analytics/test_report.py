@@ -10,7 +10,7 @@ import pytest
 
 from spotify_lake.cli import main
 from spotify_lake.report import build_report
-from spotify_lake.report.build import _render
+from spotify_lake.report.build import SVG_BUDGET, _render
 from spotify_lake.report.charts import CHARTS, CHARTS_BY_VIEW
 from spotify_lake.report.sqlfiles import view_files
 
@@ -271,3 +271,21 @@ def test_cli_rejects_bad_input(tmp_path, capsys):
 def test_cli_rejects_an_unknown_listener(tmp_path, capsys):
     assert main(["report", "--lake", str(tmp_path), "--out", str(tmp_path / "o"), "--listener", "nobody"]) == 2
     assert "listener nobody has no plays in this lake" in capsys.readouterr().err
+
+
+def test_a_chart_too_big_for_vector_paths_gets_a_raster_data_layer(tmp_path):
+    # 6,000 tracks as scatter markers are 4.2 MB of SVG (one path per marker); the page keeps axes and text as
+    # vectors and draws the markers as one embedded image (0.6 MB at the figure's 100 dpi).
+    rows = [
+        {"track_id": f"t{i}", "duration_ms": 120_000 + 37 * i, "popularity": i % 101, "plays": 1 + i % 7}
+        for i in range(6000)
+    ]
+    small = _render(CHARTS_BY_VIEW["track_duration_popularity"], rows[:50], tmp_path / "small.png")
+    big = _render(CHARTS_BY_VIEW["track_duration_popularity"], rows, tmp_path / "big.png")
+    assert "<image" not in small
+    assert small.count("<path") >= 50  # one per marker: small charts stay all-vector
+    assert len(small) < SVG_BUDGET < len(big)
+    assert big.count("<path") < 50
+    assert big.count('xlink:href="data:image/png;base64,') == 1
+    assert len(big) < 1_000_000
+    assert "track length (minutes)" in big  # the axis label is still text
