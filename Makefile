@@ -41,7 +41,14 @@ jars: $(S3A_JARS)  ## fetch the S3A jars the S3 protocol tests load into local S
 demo: $(STAMP)  ## run the whole pipeline locally on the offline emulator; writes out/
 	$(PY) -m spotify_lake demo
 
-test: $(STAMP) $(NODE_STAMP) $(S3A_JARS) trino  ## run the whole test suite (node_modules: the IAM evaluator; jars: S3A; a local Trino for the Athena SQL check)
+# The report's browser test drives Debian's Chromium (playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+
+test: $(STAMP) $(NODE_STAMP) $(S3A_JARS) trino $(CHROMIUM)  ## run the whole test suite (set-up: node_modules for the IAM evaluator, S3A jars, Trino, Chromium for the report's browser test)
 	$(PY) -m pytest
 
 trino: $(STAMP)  ## fetch Trino and its Hive plugin once with Maven into ~/.cache/spotify-lake (about 450 MB)

@@ -15,7 +15,8 @@ import duckdb
 
 from curation.schema import TABLES, table
 from spotify_lake.errors import UserError
-from spotify_lake.report import charts, page
+from spotify_lake.report import cards, charts, page
+from spotify_lake.report.explore import EMPTY_JSON, Explore, build_explore, create_report_views
 from spotify_lake.report.lake import ViewStatus, connect, create_views
 from spotify_lake.report.runs import RunFigures, read_runs
 from spotify_lake.report.sqlfiles import check_time_zone, view_files
@@ -36,6 +37,8 @@ EMPTY_TABLE_REASONS = {
     "search_results": "no catalogue searches (such as genre:pop) are configured or none has run yet",
 }
 _LISTENER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: Largest inline SVG kept all-vector (bytes); a bigger chart gets its data layer rasterized.
+SVG_BUDGET = 250_000
 _SVG_START = re.compile(r"<svg\b")
 _SVG_NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
 _SVG_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
@@ -166,7 +169,15 @@ def _render(chart: charts.Chart, rows: list[dict[str, Any]], png: Path) -> str:
         fig = chart.draw(rows)
         try:
             fig.savefig(png, format="png", dpi=144, metadata={"Software": None})
-            return _svg(fig, chart.title)
+            svg = _svg(fig, chart.title)
+            if len(svg) > SVG_BUDGET:
+                # Thousands of markers or bars (a decade of days, every track) as vector paths make the page
+                # tens of MB and slow to open: draw the data layer as an embedded image, keep axes and text.
+                for ax in fig.axes:
+                    for artist in (*ax.collections, *ax.patches, *ax.lines):
+                        artist.set_rasterized(True)
+                svg = _svg(fig, chart.title)
+            return svg
         finally:
             plt.close(fig)
 
@@ -205,6 +216,7 @@ def build_report(
         runs = read_runs(lake)
         mode = mode or runs.mode
         reports = [_view_report(con, view.name, statuses[view.name], facts, out, listener) for view in view_files()]
+        explore = _explore(con, out, listener) if statuses["play_events"].ok else None
     finally:
         con.close()
 
@@ -218,9 +230,31 @@ def build_report(
         mode=mode,
         listener=listener,
     )
-    summary.index.write_text(page.render(summary), encoding="utf-8")
+    html = page.render(summary, explore.json() if explore else EMPTY_JSON)
+    summary.index.write_text(html, encoding="utf-8")
     logger.info("report written to %s: %d charts, %d notes", summary.index, summary.charted, summary.not_available)
     return summary
+
+
+def _explore(con: duckdb.DuckDBPyConnection, out: Path, listener: str | None) -> Explore:
+    """The page's embedded aggregates, the year reviews as CSV, and a PNG card per year (and listener)."""
+    create_report_views(con)
+    explore = build_explore(con, listener)
+    for name in ("year_review", "year_review_top"):
+        where = f"WHERE scope = {_quote(listener)}" if listener else ""
+        query = f"SELECT * FROM {name} {where} ORDER BY ALL"  # noqa: S608 - fixed names, quoted id
+        con.execute(f"COPY ({query}) TO {_quote(str(out / 'csv' / f'{name}.csv'))} (FORMAT csv, HEADER)")
+    several = len(explore.data["listeners"]) > 1
+    for old in (out / "years").glob("year-*.png"):
+        old.unlink()  # a card of a year or listener no longer in the lake must not stay beside the page
+    for review in explore.reviews:
+        scope = review["scope"]
+        review["card"] = cards.card_name(review["year"], scope)
+        subtitle = "all listeners" if scope == "*" and several else f"listener {explore.data['listeners'][0]}"
+        if scope != "*":
+            subtitle = f"listener {scope}"
+        cards.draw_card(review, out / review["card"], subtitle)
+    return explore
 
 
 def _view_report(

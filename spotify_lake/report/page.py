@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from spotify_lake.report.charts import CHARTS_BY_VIEW
 
 if TYPE_CHECKING:
     from spotify_lake.report.build import ReportSummary, ViewReport
@@ -33,6 +36,7 @@ h2 { font-size: 1.3rem; margin: 2.2rem 0 .8rem; padding-bottom: .3rem; border-bo
 .card { background: #fff; border: 1px solid var(--line); border-radius: 12px; padding: 1.1rem 1.2rem 1rem;
   margin: 0 0 1rem; }
 .card h3 { margin: 0 0 .2rem; font-size: 1.05rem; }
+h3.section { font-size: 1.05rem; color: var(--muted); margin: 1.6rem 0 .6rem; }
 .card .caption { margin: 0 0 .7rem; color: var(--muted); font-size: .92rem; }
 .card svg { width: 100%; height: auto; display: block; }
 .card .files { margin: .5rem 0 0; font-size: .8rem; color: var(--muted); }
@@ -45,7 +49,56 @@ table.facts td, table.facts th { padding: .35rem .5rem; border-bottom: 1px solid
 table.facts td.n { text-align: right; font-variant-numeric: tabular-nums; }
 code { background: #F3F4F6; padding: .05rem .3rem; border-radius: 4px; font-size: .88em; }
 footer { color: var(--muted); font-size: .8rem; padding: 1.5rem 0 2.5rem; }
+.controls { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: center; margin: 1rem 0 0; }
+.controls label { color: #D1D5DB; font-size: .85rem; }
+.controls select, .controls input { font: inherit; font-size: .9rem; padding: .3rem .5rem; border-radius: 6px;
+  border: 1px solid #4B5563; background: #fff; color: var(--ink); }
+#search-box { position: relative; flex: 1 1 16rem; }
+#search { width: 100%; }
+#search-results { position: absolute; z-index: 5; left: 0; right: 0; top: 2.3rem; margin: 0; padding: .4rem 0;
+  list-style: none; background: #fff; color: var(--ink); border: 1px solid var(--line); border-radius: 8px;
+  max-height: 22rem; overflow-y: auto; box-shadow: 0 8px 24px rgba(0,0,0,.18); }
+#search-results li { padding: .25rem .8rem; }
+#search-results small { color: var(--muted); display: inline-block; width: 3.6rem; }
+#period-label { color: #D1D5DB; margin: .6rem 0 0; font-size: .9rem; }
+.kpis.light .kpi, #kpis .kpi, .yearkpis .kpi { background: #fff; border: 1px solid var(--line); }
+.kpis.light .kpi b, #kpis .kpi b, .yearkpis .kpi b { color: var(--ink); }
+#kpis, .yearkpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: .75rem; }
+.kpi b a { color: inherit; }
+.kpi .sub { display: block; color: var(--muted); font-size: .78rem; }
+#data .kpis { margin: 0 0 1rem; }
+#data .kpi { background: var(--ink); }
+.grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 0 1rem; }
+svg.chart { width: 100%; height: auto; display: block; }
+svg.chart .bar { fill: var(--green); }
+svg.chart .bar.clickable { cursor: pointer; }
+svg.chart .bar:hover { fill: #148A3F; }
+svg.chart .grid { stroke: var(--line); }
+svg.chart .tick { fill: var(--muted); font-size: 11px; }
+table.top { border-collapse: collapse; width: 100%; font-size: .9rem; }
+table.top td, table.top th { padding: .3rem .4rem; border-bottom: 1px solid var(--line); text-align: left; }
+table.top td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); }
+table.top td.rank { width: 1.8rem; color: var(--muted); }
+table.top td.name { position: relative; }
+table.top td.name small a { color: var(--muted); }
+.barline { display: block; height: 3px; background: var(--green); border-radius: 2px; margin-top: 2px; }
+a.drill { color: var(--ink); text-decoration: none; border-bottom: 1px dotted var(--muted); }
+a.drill:hover { color: var(--green); }
+.year h4 { margin: .8rem 0 .2rem; font-size: .85rem; text-transform: uppercase; letter-spacing: .05em;
+  color: var(--muted); }
+.year ol { margin: 0; padding-left: 1.3rem; }
+.year ol small, .shares { color: var(--muted); }
+.yeartops { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: 0 1rem; }
+.shares { margin: .8rem 0 .3rem; padding-left: 1.1rem; }
+.shares b { color: var(--ink); }
+.back { margin: 1.5rem 0 0; }
+.empty { color: var(--muted); }
+details.views summary { cursor: pointer; font-weight: 600; margin: 0 0 1rem; }
+[hidden] { display: none !important; }
 """
+
+
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 def escape(text: object) -> str:
@@ -72,10 +125,9 @@ def _period(summary: ReportSummary) -> str:
     return f"{facts.first_play:%d %b %Y} – {facts.last_play:%d %b %Y}"
 
 
-def _header(summary: ReportSummary) -> str:
+def _data_kpis(summary: ReportSummary) -> str:
+    """The run accounting that used to open the page; now the head of the "Data" section, same figures."""
     facts, runs = summary.facts, summary.runs
-    scope = f"listener {summary.listener}" if summary.listener else f"{facts.listeners} listener(s)"
-    mode = f" · {summary.mode} mode" if summary.mode else ""
     kpis = "".join(
         [
             _kpi(f"{facts.plays:,}", "plays"),
@@ -85,10 +137,27 @@ def _header(summary: ReportSummary) -> str:
             _kpi(f"{max(facts.quarantined_rows, runs.quarantined):,}", "quarantined records"),
         ]
     )
+    return f'<div class="kpis">{kpis}</div>'
+
+
+def _header(summary: ReportSummary) -> str:
+    facts = summary.facts
+    scope = f"listener {summary.listener}" if summary.listener else f"{facts.listeners} listener(s)"
+    mode = f" · {summary.mode} mode" if summary.mode else ""
+    controls = (
+        '<div class="controls">'
+        '<label>Period <select id="period" aria-label="Period"></select></label>'
+        '<span id="custom" hidden><label>from <input type="date" id="from" aria-label="From"></label> '
+        '<label>to <input type="date" id="to" aria-label="To"></label></span>'
+        '<label id="listener-picker" hidden>Listener <select id="listener" aria-label="Listener"></select></label>'
+        '<div id="search-box"><input type="search" id="search" placeholder="Search artists, tracks, albums, shows" '
+        'aria-label="Search" autocomplete="off"><ul id="search-results" hidden></ul></div>'
+        "</div>"
+    )
     return (
         f'<header><div class="wrap"><h1><span>spotify-lake</span> listening report</h1>'
         f"<p>{escape(scope)} · times in {escape(summary.time_zone)}{escape(mode)}</p>"
-        f'<div class="kpis">{kpis}</div></div></header>'
+        f'{controls}<p id="period-label"></p></div></header>'
     )
 
 
@@ -120,7 +189,9 @@ def _facts_card(summary: ReportSummary) -> str:
     stages = ", ".join(f"{n} {stage}" for stage, n in sorted(runs.runs_by_stage.items())) or "none"
     rows.append(f"<tr><th>Run summaries</th><td>{escape(stages)}</td></tr>")
     return (
-        '<section id="run"><h2>This run</h2><div class="card"><table class="facts">'
+        '<section id="data"><h2>Data</h2>'
+        + _data_kpis(summary)
+        + '<div class="card"><h3>This run</h3><table class="facts">'
         + "".join(rows)
         + "</table></div></section>"
     )
@@ -146,13 +217,59 @@ def _card(view: ViewReport) -> str:
     )
 
 
-def render(summary: ReportSummary) -> str:
+OVERVIEW = """
+<section id="highlights" class="overview"><h2>Highlights</h2><div id="kpis"></div></section>
+<section id="listening" class="overview"><h2>Listening</h2>
+<div class="card"><h3 id="timeline-title">Minutes</h3><p class="caption">Click a day to list what was played;
+click a week or month to zoom into it.</p><div id="timeline"></div></div>
+<div class="card"><h3>Hours of the day</h3><p class="caption">Minutes listened by local hour.</p>
+<div id="hours"></div></div>
+<div class="card" id="listeners-card" hidden><h3>Listeners</h3><p class="caption">Hours and plays per listener in
+this period (shown only when the lake has several listeners).</p><div id="listeners"></div></div>
+</section>
+<section id="top" class="overview"><h2>Top</h2><div class="grid2">
+<div class="card"><h3>Artists</h3><div id="top-artist"></div></div>
+<div class="card"><h3>Tracks</h3><div id="top-track"></div></div>
+<div class="card"><h3>Albums</h3><div id="top-album"></div></div>
+<div class="card"><h3>Shows</h3><div id="top-show"></div></div>
+<div class="card"><h3>Genres</h3><p class="caption">A genre counts the minutes of every artist carrying it.</p>
+<div id="top-genre"></div></div>
+</div></section>
+<section id="years" class="overview"><h2>Year in review</h2><p class="caption">Every calendar year of the lake, for the
+chosen listener; each has a shareable PNG card beside this page.</p><div id="years-list"></div></section>
+<section id="detail" hidden></section>
+"""
+
+
+def _asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def render(summary: ReportSummary, data_json: str) -> str:
+    """The page: highlights and the interactive overview first, the Athena views' charts, then the Data section.
+
+    ``data_json`` is what :mod:`spotify_lake.report.explore` embeds; the script draws everything from it.
+    """
+    several = summary.facts.listeners > 1 or summary.listener is not None
     sections: dict[str, list[ViewReport]] = {}
     for view in summary.views:
+        if not several and CHARTS_BY_VIEW[view.view].cross_listener:
+            continue  # comparing listeners means nothing in a one-listener lake
         sections.setdefault(view.section, []).append(view)
-    nav = '<a href="#run">This run</a>' + "".join(f'<a href="#{_anchor(name)}">{escape(name)}</a>' for name in sections)
-    body = "".join(
-        f'<section id="{_anchor(name)}"><h2>{escape(name)}</h2>{"".join(_card(v) for v in views)}</section>'
+    nav = "".join(
+        f'<a href="#{anchor}">{label}</a>'
+        for anchor, label in (
+            ("highlights", "Highlights"),
+            ("listening", "Listening"),
+            ("top", "Top"),
+            ("years", "Year in review"),
+            ("views", "All views"),
+            ("data", "Data"),
+        )
+    )
+    views = "".join(
+        f'<section id="{_anchor(name)}"><h3 class="section">{escape(name)}</h3>{"".join(_card(v) for v in views)}'
+        "</section>"
         for name, views in sections.items()
     )
     return (
@@ -162,8 +279,14 @@ def render(summary: ReportSummary) -> str:
         "<title>spotify-lake listening report</title>"
         f"<style>{CSS}</style></head><body>"
         f'{_header(summary)}<nav><div class="wrap">{nav}</div></nav>'
-        f'<main><div class="wrap">{_facts_card(summary)}{body}</div></main>'
+        f'<main><div class="wrap">{OVERVIEW}'
+        '<section id="views" class="overview"><h2>All views</h2><p class="caption">The Athena views run on DuckDB over '
+        "the whole history (they do not follow the period picker); each has its CSV and PNG beside this page."
+        f"</p>{views}</section>"
+        f"{_facts_card(summary)}</div></main>"
         '<footer><div class="wrap">Made by spotify-lake from the curated tables with the same SQL views Athena runs. '
         "Every chart's data is in <code>csv/</code>; the page needs no network.</div></footer>"
+        f'<script type="application/json" id="report-data">{data_json}</script>'
+        f"<script>{_asset('app.js')}</script>"
         "</body></html>\n"
     )

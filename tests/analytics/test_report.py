@@ -10,7 +10,7 @@ import pytest
 
 from spotify_lake.cli import main
 from spotify_lake.report import build_report
-from spotify_lake.report.build import _render
+from spotify_lake.report.build import SVG_BUDGET, _render
 from spotify_lake.report.charts import CHARTS, CHARTS_BY_VIEW
 from spotify_lake.report.sqlfiles import view_files
 
@@ -72,7 +72,9 @@ def assert_offline(text: str, urls: list[str]) -> None:
     assert "https://" not in text
     assert "@import" not in text
     assert not re.search(r"url\(\s*['\"]?(?!#)", text), "only url(#fragment) references are allowed"
-    assert not re.search(r"<(script|link|img|iframe|object|embed)\b", text)
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", text)
+    # scripts only inline: the page's own code and its embedded data, never a file or URL to load
+    assert re.findall(r"<script\b[^>]*>", text) == ['<script type="application/json" id="report-data">', "<script>"]
     for url in urls:
         # fragments, relative files and embedded data: URIs are offline; anything with another scheme is not
         assert not url.startswith("//"), url
@@ -147,6 +149,42 @@ def test_page_shows_the_run_numbers(report):
     assert ">1</b><small>quarantined records<" in text
     assert "unparseable ts" in text
     assert "extended mode" in text
+
+
+def embedded(text: str) -> dict:
+    return json.loads(text.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0])
+
+
+def test_page_embeds_aggregates_and_year_reviews(report):
+    summary, _, text = report
+    data = embedded(text)
+    assert data["listeners"] == [A, "bbbbbbbbbbbbbbbb"]
+    assert sum(data["facts"]["n"]) == 12
+    assert data["shows"] == ["Show One"]
+    reviews = {(r["scope"], r["year"]): r for r in data["reviews"]}
+    assert sorted(reviews) == [("*", 2024), (A, 2024), ("bbbbbbbbbbbbbbbb", 2024)]
+    a = reviews[(A, 2024)]
+    # Berlin time: A played on 15, 16 and 17 January (23:05 UTC on the 15th is the 16th), the podcast episode
+    # (20 minutes) on 21 February is the biggest day; B on 20-21 January
+    assert (a["plays"], a["streak_start"], a["streak_end"], a["streak_days"]) == (9, "2024-01-15", "2024-01-17", 3)
+    assert (a["biggest_day"], a["biggest_day_minutes"]) == ("2024-02-21", 20)
+    assert a["top"]["show"] == [["Show One", 20, 1]]
+    assert reviews[("*", 2024)]["plays"] == 12
+    assert reviews[("*", 2024)]["streak_days"] == 3
+    assert reviews[("bbbbbbbbbbbbbbbb", 2024)]["streak_start"] == "2024-01-20"
+    assert a["card"] == f"years/year-2024-{A}.png"
+    for name in ("year-2024.png", f"year-2024-{A}.png", "year-2024-bbbbbbbbbbbbbbbb.png"):
+        assert (summary.out / "years" / name).stat().st_size > 20_000
+    assert (summary.out / "csv" / "year_review.csv").read_text(encoding="utf-8").startswith("scope,year,plays,")
+
+
+def test_highlights_come_first_and_data_last(report):
+    _, _, text = report
+    order = [text.index(f'<section id="{s}"') for s in ("highlights", "listening", "top", "years", "views", "data")]
+    assert order == sorted(order)
+    data = text[text.index('<section id="data"') :]
+    assert ">12</b><small>plays<" in data
+    assert "unparseable ts" in data
 
 
 def test_csv_holds_the_view_rows(report):
@@ -233,3 +271,21 @@ def test_cli_rejects_bad_input(tmp_path, capsys):
 def test_cli_rejects_an_unknown_listener(tmp_path, capsys):
     assert main(["report", "--lake", str(tmp_path), "--out", str(tmp_path / "o"), "--listener", "nobody"]) == 2
     assert "listener nobody has no plays in this lake" in capsys.readouterr().err
+
+
+def test_a_chart_too_big_for_vector_paths_gets_a_raster_data_layer(tmp_path):
+    # 6,000 tracks as scatter markers are 4.2 MB of SVG (one path per marker); the page keeps axes and text as
+    # vectors and draws the markers as one embedded image (0.6 MB at the figure's 100 dpi).
+    rows = [
+        {"track_id": f"t{i}", "duration_ms": 120_000 + 37 * i, "popularity": i % 101, "plays": 1 + i % 7}
+        for i in range(6000)
+    ]
+    small = _render(CHARTS_BY_VIEW["track_duration_popularity"], rows[:50], tmp_path / "small.png")
+    big = _render(CHARTS_BY_VIEW["track_duration_popularity"], rows, tmp_path / "big.png")
+    assert "<image" not in small
+    assert small.count("<path") >= 50  # one per marker: small charts stay all-vector
+    assert len(small) < SVG_BUDGET < len(big)
+    assert big.count("<path") < 50
+    assert big.count('xlink:href="data:image/png;base64,') == 1
+    assert len(big) < 1_000_000
+    assert "track length (minutes)" in big  # the axis label is still text
