@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from curation.catalog import GlueCatalog
 from curation.session import EXTRA_JARS_ENV, S3Endpoint, extra_jars, use_s3_endpoint
 from tests.cloud.calls import AwsCall, write_calls
 from tests.cloud.s3.requests import Naming, to_calls
-from tests.cloud.s3.sequence import Backend, SequenceResult, build_raw_zones, local_backend, run_sequence
+from tests.cloud.s3.sequence import Backend, GlueReader, SequenceResult, build_raw_zones, local_backend, run_sequence
 from tests.cloud.s3.server import ACCESS_KEY, REGION, SECRET_KEY, RecordingMotoServer
 from tests.cloud.s3.stack import ENVIRONMENT, create_bucket, create_glue_catalog, create_keys, job_storage
 
@@ -122,9 +121,18 @@ def curation_on_s3a(spark, s3a_jars, moto_server, s3a_lake, raw_zones) -> Sequen
         recording=moto_server.recording,
         job_environment=job_environment,
         extra_args=("--glue_database", s3a_lake["database"]),
-        catalog=lambda: GlueCatalog(moto_server.client("glue"), s3a_lake["database"], f"s3://{CURATED_BUCKET}"),
+        catalog=lambda: GlueReader(moto_server.client("glue"), s3a_lake["database"], f"s3://{CURATED_BUCKET}"),
     )
-    return run_sequence(spark, backend, raw_zones, rows_after=COMPARED_RUNS)
+    result = run_sequence(spark, backend, raw_zones, rows_after=COMPARED_RUNS)
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=CURATED_BUCKET)
+    keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+    plays = next(k for k in keys if k.startswith("curated/plays/") and k.endswith(".parquet"))
+    result.storage = {
+        "curated_keys": keys,
+        "plays_object": s3.head_object(Bucket=CURATED_BUCKET, Key=plays),
+        "raw_versioning": s3.get_bucket_versioning(Bucket=RAW_BUCKET).get("Status"),
+    }
+    return result
 
 
 @pytest.fixture(scope="session")

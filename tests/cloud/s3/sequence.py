@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.catalog import Catalog
+from curation.catalog import WHOLE_TABLE, TableLocations
 from curation.job import read_published
 from curation.lake import LakePaths
 from curation.schema import TABLES, Table
@@ -70,16 +70,39 @@ def raw_objects(lake: Path) -> dict[str, Path]:
     return {p.relative_to(lake).as_posix(): p for p in sorted((lake / "raw").rglob("*")) if p.is_file()}
 
 
-def read_curated(spark, curated_root: str, table: Table, catalog: Catalog | None = None) -> list[tuple]:
+def read_curated(spark, curated_root: str, table: Table, catalog: GlueReader | None = None) -> list[tuple]:
     """Every published row of one curated table, sorted, without :data:`CLOCK_COLUMNS`.
 
-    The one place that knows how a table is read: through the catalog the job published to (the Glue Data
-    Catalog when given, else the lake's table documents), as Athena and the local readers do.
+    The one place that knows how a table is read: through the catalog readers use (the Glue Data Catalog when
+    given, as Athena does, else the lake's table documents, as the local readers do).
     """
     paths = LakePaths(curated_root, curated_root, curated_root)
-    frame = read_published(spark, paths, table, catalog)
+    frame = read_published(spark, paths, table, catalog)  # type: ignore[arg-type]  # GlueReader only reads
     columns = [c for c in frame.columns if c not in CLOCK_COLUMNS]
     return sorted((tuple(row) for row in frame.select(*columns).collect()), key=repr)
+
+
+class GlueReader:
+    """What Athena reads: each table's current locations as the Glue Data Catalog names them (not the job's
+    own table documents, which the job's Glue backend keeps beside it)."""
+
+    def __init__(self, glue, database: str, curated_root: str) -> None:
+        self._glue = glue
+        self._database = database
+        self._root = curated_root.rstrip("/") + "/"
+
+    def current(self, table: str, partition_key: str | None) -> TableLocations:
+        if partition_key is None:
+            location = self._glue.get_table(DatabaseName=self._database, Name=table)["Table"]["StorageDescriptor"]
+            relative = location["Location"].removeprefix(self._root)
+            if relative.strip("/") == f"curated/{table}":  # the stack's folder: nothing published yet
+                return TableLocations(table, None)
+            return TableLocations(table, None, {WHOLE_TABLE: relative})
+        found = {}
+        for page in self._glue.get_paginator("get_partitions").paginate(DatabaseName=self._database, TableName=table):
+            for partition in page["Partitions"]:
+                found[partition["Values"][0]] = partition["StorageDescriptor"]["Location"].removeprefix(self._root)
+        return TableLocations(table, partition_key, found)
 
 
 @dataclass
@@ -93,7 +116,7 @@ class Backend:
     recording: Callable[[], AbstractContextManager[Any]] = nullcontext
     job_environment: Callable[[], AbstractContextManager[Any]] = nullcontext
     extra_args: tuple[str, ...] = ()
-    catalog: Callable[[], Catalog | None] = lambda: None  # what the harness reads the published tables through
+    catalog: Callable[[], Any] = lambda: None  # what the harness reads the published tables through
 
 
 @dataclass
@@ -110,6 +133,9 @@ class SequenceResult:
     backend: str
     runs: list[RunRecord]
     seconds: float
+    #: What the harness saw in the backend's storage right after the last run. Taken then, because a later
+    #: test's ``mock_aws()`` resets moto's backends, which the in-process server shares.
+    storage: dict[str, Any] = field(default_factory=dict)
 
     def run(self, run_id: str) -> RunRecord:
         return next(r for r in self.runs if r.run_id == run_id)
