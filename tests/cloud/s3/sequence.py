@@ -180,7 +180,9 @@ def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after:
             catalog = backend.catalog()
             record.rows = {t.name: read_curated(spark, backend.curated_root, t, catalog) for t in TABLES}
         runs.append(record)
-    return SequenceResult(backend.name, runs, time.monotonic() - started)
+    result = SequenceResult(backend.name, runs, time.monotonic() - started)
+    logger.warning("%s: the whole sequence took %.1f s", backend.name, result.seconds)
+    return result
 
 
 def accounting(summary: dict) -> dict[str, Any]:
