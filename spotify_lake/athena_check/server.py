@@ -140,6 +140,18 @@ class TrinoServer:
         except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
             return None
 
+    def _answers_a_query(self) -> bool:
+        from trino.exceptions import TrinoQueryError
+
+        cursor = self.connect().cursor()
+        try:
+            cursor.execute("SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'")
+            return bool(cursor.fetchall()[0][0])
+        except TrinoQueryError as exc:
+            if exc.error_name == "NO_NODES_AVAILABLE":
+                return False
+            raise
+
     def launch(self) -> None:
         """Start the server process and return at once (overlap its start-up with other work)."""
         self._configure()
@@ -158,7 +170,9 @@ class TrinoServer:
             if self._process.poll() is not None:
                 raise RuntimeError(f"Trino exited with {self._process.returncode}; see {self.workdir / 'stdout.log'}")
             info = self.info()
-            if info is not None and info.get("starting") is False:
+            # "starting": false comes before the coordinator has announced itself as a worker; until then a
+            # query fails with NO_NODES_AVAILABLE (seen on a loaded machine), so a real query decides.
+            if info is not None and info.get("starting") is False and self._answers_a_query():
                 self.start_seconds = time.monotonic() - self._began
                 logger.info("Trino %s started in %.1f s", self.version, self.start_seconds)
                 return self.start_seconds
