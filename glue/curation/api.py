@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 from curation import raw_schemas
 from curation.exports import EARLIEST_PLAY, MAX_RECORD_CHARS
 from curation.schema import Table
+from lake_contract import identity
 
 _API_KEY = r"raw/source=api/endpoint=([a-z_]+)/(?:listener=([^/]+)/)?extract_date=([0-9-]+)/"
 
@@ -110,8 +111,8 @@ def recently_played_plays(envelopes: DataFrame, now: Column) -> DataFrame:
     )
     first_artist = F.col(f"{t}.artists").getItem(0)
     uri = F.col(f"{t}.uri")
-    is_local = F.coalesce(F.col(f"{t}.is_local"), F.lit(False)) | uri.startswith("spotify:local:")
-    track_uri = F.when(uri.startswith("spotify:track:"), uri)
+    is_local = F.coalesce(F.col(f"{t}.is_local"), F.lit(False)) | uri.startswith(identity.LOCAL_URI_PREFIX)
+    track_uri = F.when(uri.startswith(identity.TRACK_URI_PREFIX), uri)
     out = rows.select(
         "listener_id",
         played_at.alias("played_at"),
@@ -195,8 +196,9 @@ def saved_tracks(envelopes: DataFrame, table: Table) -> DataFrame:
 
 
 def _own_listener_id(user_id: Column) -> Column:
-    """listener_id of a Spotify user id (docs/RAW_ZONE.md: identity) computed in Spark."""
-    return F.substring(F.sha2(F.concat(F.lit("spotify-user:"), user_id), 256), 1, 16)
+    """listener_id of a Spotify user id computed in Spark (``lake_contract.identity.listener_id``)."""
+    salted = F.concat(F.lit(identity.LISTENER_SALT), user_id)
+    return F.substring(F.sha2(salted, 256), 1, identity.LISTENER_ID_HEX)
 
 
 def playlists(envelopes: DataFrame, table: Table) -> DataFrame:

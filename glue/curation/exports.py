@@ -11,6 +11,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from curation import raw_schemas
+from lake_contract import identity
 
 #: Quarantined raw text is cut to this many characters; bigger export records are quarantined as giant rows.
 MAX_RECORD_CHARS = 64 * 1024
@@ -149,10 +150,11 @@ def export_plays(records: DataFrame, now: Column) -> DataFrame:
         .when(offline_raw >= 100_000_000_000, F.timestamp_millis(offline_raw.cast("bigint")))
         .otherwise(F.timestamp_seconds(offline_raw.cast("bigint")))
     )
-    track_uri_raw = _rec("spotify_track_uri")
-    track_uri = F.when(track_uri_raw.startswith("spotify:track:"), track_uri_raw)
-    episode_uri = _rec("spotify_episode_uri")
-    audiobook_uri = F.coalesce(_rec("audiobook_chapter_uri"), _rec("audiobook_uri"))
+    track_uri_raw = _rec(identity.EXPORT_URI_FIELDS[0])
+    track_uri = F.when(track_uri_raw.startswith(identity.TRACK_URI_PREFIX), track_uri_raw)
+    episode_uri = _rec(identity.EXPORT_URI_FIELDS[1])
+    # The chapter's URI when there is one (identity.EXPORT_URI_FIELDS: the plays column holds the first present).
+    audiobook_uri = F.coalesce(*[_rec(f) for f in identity.EXPORT_URI_FIELDS[2:]])
     episode_name = F.coalesce(_rec("episode_name"), _rec("episodeName"))
     is_account = F.col("kind") == "account"
     audiobook_title = F.coalesce(_rec("audiobook_title"), _rec("audiobookName"))
@@ -164,7 +166,7 @@ def export_plays(records: DataFrame, now: Column) -> DataFrame:
         F.when(track_uri.isNotNull(), "track")
         .when(episode_uri.isNotNull() | (is_account & episode_name.isNotNull()), "episode")
         .when(audiobook_uri.isNotNull() | (is_account & audiobook_title.isNotNull()), "audiobook")
-        .when(track_uri_raw.startswith("spotify:local:"), "local")
+        .when(track_uri_raw.startswith(identity.LOCAL_URI_PREFIX), "local")
         .when(is_account & F.col("file_name").startswith("StreamingHistory_music"), "track")
         .when(combined & _rec("trackName").isNotNull(), "track")
         .otherwise("unknown")
@@ -256,6 +258,4 @@ def type_combined_account_rows(candidates: DataFrame, shows: DataFrame | None) -
 
 
 def _rec_uri() -> Column:
-    return F.coalesce(
-        _rec("spotify_track_uri"), _rec("spotify_episode_uri"), _rec("audiobook_chapter_uri"), _rec("audiobook_uri")
-    )
+    return F.coalesce(*[_rec(f) for f in identity.EXPORT_URI_FIELDS])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -59,11 +59,9 @@ from curation.schema import (
 from curation.session import sized_shuffle
 from curation.spark_schema import struct_type
 from curation.state import RunState, timed
+from lake_contract import identity
 
 logger = logging.getLogger("curation")
-
-#: How far from a new play's end an existing play can be and still merge with it (see plays.ACCOUNT_WINDOW_S).
-MERGE_REACH = timedelta(minutes=3)
 
 
 class CurationFailed(RuntimeError):
@@ -133,7 +131,7 @@ def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str
     new = plays.prepare_new(valid)
     months: set[str] = set()
     if _has_partitions(state, PLAYS):
-        reach = int(MERGE_REACH.total_seconds())
+        reach = identity.MERGE_REACH_S  # how far from a new play a curated one can change fate
         months = _partition_values(
             new.select(
                 F.explode(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from collections.abc import Mapping
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -176,7 +177,7 @@ def read_existing(state: RunState, table: Table, partitions: set[str] | None) ->
 
 
 def read_locations(
-    spark: SparkSession, fs: LakeFS, paths: LakePaths, table: Table, locations: dict[str, str]
+    spark: SparkSession, fs: LakeFS, paths: LakePaths, table: Table, locations: Mapping[str, str]
 ) -> DataFrame | None:
     """The rows at catalog ``locations`` (partition value → location), or None when they hold no file."""
     reader = spark.read.schema(struct_type(table))
