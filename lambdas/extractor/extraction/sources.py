@@ -5,7 +5,7 @@ failure (the orchestrator records the failure and moves on to the next unit)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from extraction.api import SpotifyApi
@@ -288,6 +288,14 @@ def saved_tracks(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> list:
             },
         )
     return new_items
+
+
+#: The units of the listener sources that are one endpoint and one unit per listener, by endpoint
+#: (``extraction.run`` runs them in the registry's order; the fan-out sources have their own methods there).
+LISTENER_UNITS: dict[str, Callable[[RunContext, SpotifyApi, UnitResult], list]] = {
+    "recently_played": recently_played,
+    "saved_tracks": saved_tracks,
+}
 
 
 # --- catalogue details -----------------------------------------------------------------------------------
