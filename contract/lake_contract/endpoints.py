@@ -83,6 +83,8 @@ class Endpoint:
             raise ValueError(f"{self.name}: a transform exactly when the step is {Step.SNAPSHOT}")
         if self.source == SOURCE_API and not (self.units and self.paths and self.item):
             raise ValueError(f"{self.name}: an API endpoint needs units, paths and an item")
+        if self.source == SOURCE_EXPORT and not self.files:
+            raise ValueError(f"{self.name}: an export endpoint needs the file names it holds")
 
     @property
     def is_api(self) -> bool:

@@ -19,11 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lake_contract.endpoints import EXTRACTOR_SOURCES
 from spotify_lake.pipeline import emulator_endpoints
 
 #: What the extractor needs for curated ``plays``; the other sources only add requests and catalogue rows.
 PLAYS_ONLY = "recently_played"
-ALL_SOURCES = "recently_played,top_items,saved_tracks,playlists,searches,catalogue"
+#: Every extractor source (configured_playlists extracts nothing here: the harness names no playlist ids).
+ALL_SOURCES = ",".join(EXTRACTOR_SOURCES)
 
 
 def quiet_powertools(level: str = "WARNING") -> None:
