@@ -77,8 +77,9 @@ def simulate_week(
     from extraction import handler
     from extraction.api import cold_start
     from extraction.run import Runtime
-    from spotify_lake.emulator import Emulator
-    from spotify_lake.pipeline import LocalContext, emulator_endpoints, write_emulator_secret
+    from spotify_lake.adapters.local_lambda import LocalContext
+    from spotify_lake.pipeline import emulator_endpoints, write_emulator_secret
+    from spotify_lake.sources.emulator import Emulator
 
     slept: list[float] = []
     requests_by_status: Counter = Counter()

@@ -12,7 +12,7 @@ from moto import mock_aws
 from extraction.errors import SecretUnavailable
 from extraction.identity import listener_id
 from extraction.raw import decode_ndjson_gz
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 
 from .conftest import run_handler
 

@@ -9,7 +9,7 @@ import pytest
 
 from extraction.errors import AuthorizationExpired, ExtractorError
 from extraction.identity import listener_id
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 
 from .conftest import emulator_env, raw_records, run_handler, write_secret
 

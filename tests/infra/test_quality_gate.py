@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from quality_gate.gate import evaluate
 
 
@@ -99,6 +100,7 @@ def curated_bucket(monkeypatch):
 
     with mock_aws():
         import boto3
+
         from quality_gate import handler
 
         monkeypatch.setattr(handler, "_s3", None)
