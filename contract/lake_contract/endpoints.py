@@ -59,6 +59,7 @@ class Endpoint:
     - ``tables``: every curated table its records end up in, the one its step builds first;
     - ``units``: the extractor sources (``SOURCES`` of its environment) whose units write it;
     - ``paths``: the Spotify Web API paths its units call, templates with ``{id}``;
+    - ``scopes``: the OAuth scopes those paths need (a listener authorizes the union of every endpoint's);
     - ``transform``: for ``Step.SNAPSHOT``, the function of ``curation.api`` that turns its envelopes into
       rows of ``tables[0]`` (endpoints sharing a transform share a table and are built together);
     - ``files``: for exports, the file names (a regular expression) staged under it.
@@ -72,6 +73,7 @@ class Endpoint:
     item: str = ""
     units: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
     paging: Paging = Paging.FILE
     transform: str | None = None
     files: str | None = None
@@ -114,6 +116,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         item="play_history",
         units=("recently_played",),
         paths=("/v1/me/player/recently-played",),
+        scopes=("user-read-recently-played",),
         paging=Paging.CURSOR,
     ),
     Endpoint(
@@ -125,6 +128,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         item="artist",
         units=("top_items",),
         paths=("/v1/me/top/artists",),
+        scopes=("user-top-read",),
         paging=Paging.OFFSET,
         transform="top_items",
     ),
@@ -137,6 +141,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         item="track",
         units=("top_items",),
         paths=("/v1/me/top/tracks",),
+        scopes=("user-top-read",),
         paging=Paging.OFFSET,
         transform="top_items",
     ),
@@ -149,6 +154,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         item="saved_track",
         units=("saved_tracks",),
         paths=("/v1/me/tracks",),
+        scopes=("user-library-read",),
         paging=Paging.OFFSET,
         transform="saved_tracks",
     ),
@@ -161,6 +167,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         item="playlist",
         units=("playlists", "configured_playlists"),
         paths=("/v1/me/playlists", "/v1/playlists/{id}"),
+        scopes=("playlist-read-private", "playlist-read-collaborative"),
         paging=Paging.OFFSET,
         transform="playlists",
     ),
@@ -173,6 +180,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         item="playlist_item",
         units=("playlists", "configured_playlists"),
         paths=("/v1/playlists/{id}/items",),
+        scopes=("playlist-read-private", "playlist-read-collaborative"),
         paging=Paging.OFFSET,
         transform="playlist_items",
     ),
@@ -253,6 +261,8 @@ def _unique(values: list[str]) -> tuple[str, ...]:
 
 #: The extractor's sources (its ``SOURCES`` setting and the event's ``sources``), in extraction order.
 EXTRACTOR_SOURCES: Final[tuple[str, ...]] = _unique([u for e in API_ENDPOINTS for u in e.units])
+#: The OAuth scopes a listener grants at authorization: every endpoint's, in registry order.
+SCOPES: Final[tuple[str, ...]] = _unique([s for e in API_ENDPOINTS for s in e.scopes])
 #: The curated tables endpoints feed (every table but the run-scoped ``quarantine`` and ``data_quality``).
 FED_TABLES: Final[tuple[str, ...]] = _unique([t for e in ENDPOINTS for t in e.tables])
 

@@ -7,6 +7,8 @@ Input lines come from ``spark.read.text`` (gzip handled by Spark) with ``raw_obj
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -271,6 +273,18 @@ def search_results(envelopes: DataFrame, table: Table) -> DataFrame:
         *_snapshot_provenance(),
     )
     return _require(out, table)
+
+
+#: The snapshot transforms by the name the endpoint registry gives them (``Endpoint.transform``): the
+#: curation job builds each snapshot table with its transform when one of its endpoints has new records.
+SNAPSHOT_TRANSFORMS: dict[str, Callable[[DataFrame, Table], DataFrame]] = {
+    "top_items": top_items,
+    "saved_tracks": saved_tracks,
+    "playlists": playlists,
+    "playlist_items": playlist_items,
+    "artist_snapshots": artist_snapshots,
+    "search_results": search_results,
+}
 
 
 def _largest_image(images: Column) -> Column:

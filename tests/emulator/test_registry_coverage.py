@@ -11,6 +11,7 @@ import pytest
 
 from lake_contract import endpoints
 from spotify_lake.sources.emulator import Emulator
+from spotify_lake.sources.emulator.server import ALL_SCOPES
 from tests.emulator.test_openapi import _spec
 
 #: Stands in for ``{id}`` in a registry path: a Spotify-shaped id.
@@ -49,6 +50,10 @@ def test_the_emulator_serves_every_registry_path(routes, endpoint, path):
     assert any(method == "GET" and regex.match(concrete) for method, regex in routes), (
         f"{endpoint}: the emulator has no GET route for {path}"
     )
+
+
+def test_the_emulators_listeners_grant_every_registry_scope():
+    assert set(endpoints.SCOPES) <= set(ALL_SCOPES.split())
 
 
 @pytest.mark.parametrize(("endpoint", "path"), REGISTRY_PATHS)

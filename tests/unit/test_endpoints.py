@@ -56,6 +56,13 @@ def test_registry_by_hand():
         ("artist_snapshots", "artist_snapshots", ("artists",)),
     )
     assert endpoints.endpoints_of_step(Step.CATALOGUE) == ("albums", "tracks")
+    assert endpoints.SCOPES == (
+        "user-read-recently-played",
+        "user-top-read",
+        "user-library-read",
+        "playlist-read-private",
+        "playlist-read-collaborative",
+    )
     assert endpoints.endpoints_of_step(Step.PLAYS, source="export") == tuple(
         e.name for e in endpoints.HISTORY_ENDPOINTS
     )
@@ -108,8 +115,7 @@ def test_every_api_endpoint_has_an_item_schema():
 
 
 def test_every_snapshot_transform_exists():
-    for transform, _table, _endpoints in endpoints.snapshot_steps():
-        assert callable(getattr(api, transform, None)), f"curation.api.{transform} is missing"
+    assert {transform for transform, _table, _names in endpoints.snapshot_steps()} == set(api.SNAPSHOT_TRANSFORMS)
 
 
 def test_the_catalogue_observations_read_exactly_the_endpoints_that_feed_the_catalogue():

@@ -21,14 +21,10 @@ from spotipy.oauth2 import SpotifyOAuth, SpotifyOauthError
 
 from extraction.errors import ApiError, AuthorizationExpired, CredentialsInvalid, MalformedResponse
 from extraction.policy import RequestGovernor, parse_retry_after
+from lake_contract import endpoints
 
-SCOPES = (
-    "user-read-recently-played",
-    "user-top-read",
-    "user-library-read",
-    "playlist-read-private",
-    "playlist-read-collaborative",
-)
+#: What a listener authorizes: the scopes of every endpoint of the registry.
+SCOPES = endpoints.SCOPES
 SCOPE = " ".join(SCOPES)
 
 # spotipy logs request headers (the Authorization bearer token) and token-request bodies at DEBUG, and
