@@ -31,7 +31,7 @@ class Scope(StrEnum):
 class Paging(StrEnum):
     """How the extractor walks an endpoint's API paths."""
 
-    CURSOR = "cursor"  # a time cursor (``after=<ms>``), newest pages first
+    CURSOR = "cursor"  # ``after=<cursor>``: recently played's time cursor, or the last item seen
     OFFSET = "offset"  # ``limit``/``offset`` pages until ``next`` is null
     IDS = "ids"  # lookups of known ids: ``?ids=`` batches, one by one when batches are forbidden
     FILE = "file"  # no paging: whole export files
