@@ -105,7 +105,8 @@ class Endpoint:
 _LISTENER, _CATALOGUE = Scope.LISTENER, Scope.CATALOGUE
 _API, _EXPORT = SOURCE_API, SOURCE_EXPORT
 
-#: In extraction order: a listener's units in this order, then the catalogue's (searches before details).
+#: A listener's endpoints in extraction order (the extractor runs a listener's sources in this order), then the
+#: catalogue's. Snapshot tables are built in this order too, which fixes the order of a curation summary's lists.
 ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         "recently_played",
@@ -185,18 +186,6 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         transform="playlist_items",
     ),
     Endpoint(
-        "search",
-        _API,
-        _CATALOGUE,
-        Step.SNAPSHOT,
-        ("search_results", "artists"),
-        item="search_item",
-        units=("searches",),
-        paths=("/v1/search",),
-        paging=Paging.OFFSET,
-        transform="search_results",
-    ),
-    Endpoint(
         "artists",
         _API,
         _CATALOGUE,
@@ -229,6 +218,18 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         units=("catalogue",),
         paths=("/v1/tracks", "/v1/tracks/{id}"),
         paging=Paging.IDS,
+    ),
+    Endpoint(
+        "search",
+        _API,
+        _CATALOGUE,
+        Step.SNAPSHOT,
+        ("search_results", "artists"),
+        item="search_item",
+        units=("searches",),
+        paths=("/v1/search",),
+        paging=Paging.OFFSET,
+        transform="search_results",
     ),
     Endpoint(
         f"{HISTORY_PREFIX}extended",

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from lake_contract.keys import RAW, RUNS, raw_key_in
+from lake_contract.keys import RAW, RUNS, RunSummaryKey, raw_key_in
 
 _GLOB_CHARS = re.compile(r"([\[\]{}*?\\])")
 
@@ -42,6 +42,10 @@ class LakePaths:
     @property
     def runs(self) -> str:
         return f"{self.runs_root.rstrip('/')}/{RUNS}"
+
+    def run_summary(self, run_id: str) -> str:
+        """Where the summary of run ``run_id`` goes (``_runs/<run_id>.json`` under the runs root)."""
+        return f"{self.runs_root.rstrip('/')}/{RunSummaryKey(run_id).format()}"
 
     @property
     def manifest(self) -> str:

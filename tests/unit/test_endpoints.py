@@ -27,10 +27,10 @@ def test_registry_by_hand():
         "saved_tracks",
         "playlists",
         "playlist_items",
-        "search",
         "artists",
         "albums",
         "tracks",
+        "search",
     ]
     assert {
         "recently_played",
@@ -52,8 +52,8 @@ def test_registry_by_hand():
         ("saved_tracks", "saved_tracks", ("saved_tracks",)),
         ("playlists", "playlists", ("playlists",)),
         ("playlist_items", "playlist_items", ("playlist_items",)),
-        ("search_results", "search_results", ("search",)),
         ("artist_snapshots", "artist_snapshots", ("artists",)),
+        ("search_results", "search_results", ("search",)),
     )
     assert endpoints.endpoints_of_step(Step.CATALOGUE) == ("albums", "tracks")
     assert endpoints.SCOPES == (
@@ -92,8 +92,8 @@ def test_extractor_sources_are_the_registrys():
             "saved_tracks",
             "playlists",
             "configured_playlists",
-            "searches",
             "catalogue",
+            "searches",
         )
     )
     assert run.LISTENER_SOURCES == ("recently_played", "top_items", "saved_tracks", "playlists", "configured_playlists")
