@@ -60,8 +60,9 @@ class Endpoint:
     - ``units``: the extractor sources (``SOURCES`` of its environment) whose units write it;
     - ``paths``: the Spotify Web API paths its units call, templates with ``{id}``;
     - ``scopes``: the OAuth scopes those paths need (a listener authorizes the union of every endpoint's);
-    - ``transform``: for ``Step.SNAPSHOT``, the function of ``curation.api`` that turns its envelopes into
-      rows of ``tables[0]`` (endpoints sharing a transform share a table and are built together);
+    - ``transform``: for ``Step.SNAPSHOT``, the name of the ``curation.api.SNAPSHOT_TRANSFORMS`` function that
+      turns its envelopes into rows of ``tables[0]`` (endpoints sharing a transform share a table and are
+      built together);
     - ``files``: for exports, the file names (a regular expression) staged under it.
     """
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from curation import api, raw_schemas
 from curation.schema import TABLES
 from extraction import config, run, sources
 from lake_contract import endpoints, keys
-from lake_contract.endpoints import CATALOGUE_TABLES, Scope, Step
+from lake_contract.endpoints import CATALOGUE_TABLES, Endpoint, Scope, Step
 from spotify_lake import staging, tables_doc
 from spotify_lake.reliability import fuzz
 
@@ -66,6 +68,21 @@ def test_registry_by_hand():
     assert endpoints.endpoints_of_step(Step.PLAYS, source="export") == tuple(
         e.name for e in endpoints.HISTORY_ENDPOINTS
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "complaint"),
+    [
+        ({"source": "radio"}, "source must be api or export"),
+        ({"transform": None}, "a transform exactly when"),
+        ({"paths": ()}, "needs units, paths and an item"),
+        ({"source": "export", "files": None}, "needs the file names"),
+    ],
+)
+def test_an_entry_that_cannot_work_is_refused(fields, complaint):
+    good = {"source": "api", "item": "artist", "units": ("u",), "paths": ("/v1/x",), "transform": "t"}
+    with pytest.raises(ValueError, match=complaint):
+        Endpoint("x", scope=Scope.LISTENER, step=Step.SNAPSHOT, tables=("t",), **{**good, **fields})
 
 
 def test_names_fit_the_key_layout():
