@@ -17,8 +17,9 @@ from pyspark.sql import functions as F
 
 from curation import exports
 from curation.lake import RawObject
-from curation.reading import export_kind, listener_of, read_whole_files, union
+from curation.reading import endpoint_of, export_kind, listener_of, read_whole_files, union
 from curation.state import RunState
+from lake_contract import keys
 
 
 def split(state: RunState, rows: DataFrame) -> DataFrame:
@@ -41,7 +42,8 @@ def quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], read
     spark = state.spark
     if groups["extractor_quarantine"]:
         files = read_whole_files(spark, groups["extractor_quarantine"])
-        endpoint = F.regexp_extract("raw_object", r"raw/_quarantine/endpoint=([^/]+)/", 1)
+        pattern = keys.QUARANTINE_OBJECT
+        endpoint = F.regexp_extract("raw_object", pattern.regex, pattern.group("endpoint"))
         rows = files.select(
             "raw_object",
             F.lit(-1).cast("bigint").alias("_record_index"),
@@ -58,7 +60,7 @@ def quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], read
         split(state, rows)
     # Spark's file readers skip zero-length files, so empty exports are quarantined from the listing.
     data: list[tuple[str, int, str | None, str, None, str]] = [
-        (o.key, -1, o.key.split("/listener=")[1].split("/")[0], "empty file", None, "export_" + export_kind(o.key))
+        (o.key, -1, listener_of(o.key), "empty file", None, "export_" + export_kind(o.key))
         for o in groups["export"]
         if o.length == 0
     ]
@@ -70,7 +72,7 @@ def quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], read
             listener_of(o.key),
             state.unreadable[o.key],
             None,
-            "api:" + o.key.split("/")[2].removeprefix("endpoint="),
+            f"api:{endpoint_of(o.key) or ''}",
         )
         for o in groups["api"]
         if o.key in state.unreadable

@@ -11,14 +11,14 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from curation import raw_schemas
-from lake_contract import identity
+from lake_contract import identity, keys
 
 #: Quarantined raw text is cut to this many characters; bigger export records are quarantined as giant rows.
 MAX_RECORD_CHARS = 64 * 1024
 EARLIEST_PLAY = "2006-01-01 00:00:00"  # Spotify launched in 2006
 
-_EXPORT_KEY = r"raw/source=export/endpoint=streaming_history_([a-z]+)/listener=([^/]+)/sha256=[^/]+/([^/]+)$"
-_LIBRARY_KEY = r"raw/source=export/endpoint=library/listener=([^/]+)/sha256=[^/]+/[^/]+$"
+_EXPORT_KEY = keys.HISTORY_OBJECT
+_LIBRARY_KEY = keys.LIBRARY_OBJECT
 #: Older account-data exports (``StreamingHistory0.json``, ...) mix music and podcast rows in one file.
 _COMBINED_ACCOUNT_FILE = r"^StreamingHistory[0-9]+\.json$"
 _LIBRARY = T.StructType([T.StructField("shows", T.ArrayType(T.StructType([T.StructField("name", T.StringType())])))])
@@ -27,7 +27,7 @@ _STRING_FIELDS = [f.name for f in raw_schemas.EXPORT_ROW.fields]
 
 
 def export_kind(raw_object: Column) -> Column:
-    return F.regexp_extract(raw_object, _EXPORT_KEY, 1)
+    return F.regexp_extract(raw_object, _EXPORT_KEY.regex, _EXPORT_KEY.group("kind"))
 
 
 def without_bom(text: Column) -> Column:
@@ -61,8 +61,8 @@ def explode_export_files(files: DataFrame) -> DataFrame:
     parsed = files.select(
         "raw_object",
         export_kind(F.col("raw_object")).alias("kind"),
-        F.regexp_extract("raw_object", _EXPORT_KEY, 2).alias("listener_id"),
-        F.regexp_extract("raw_object", _EXPORT_KEY, 3).alias("file_name"),
+        F.regexp_extract("raw_object", _EXPORT_KEY.regex, _EXPORT_KEY.group("listener_id")).alias("listener_id"),
+        F.regexp_extract("raw_object", _EXPORT_KEY.regex, _EXPORT_KEY.group("file_name")).alias("file_name"),
         "text",
         F.from_json(body, raw_schemas.EXPORT_FILE).alias("records"),
     )
@@ -223,7 +223,7 @@ def library_shows(files: DataFrame) -> DataFrame:
     Input: (raw_object, text) of ``raw/source=export/endpoint=library/...`` objects. A library that does not
     parse yields no shows (it is metadata, not plays: nothing to quarantine)."""
     parsed = files.select(
-        F.regexp_extract("raw_object", _LIBRARY_KEY, 1).alias("listener_id"),
+        F.regexp_extract("raw_object", _LIBRARY_KEY.regex, _LIBRARY_KEY.group("listener_id")).alias("listener_id"),
         F.from_json(without_bom(F.col("text")), _LIBRARY).alias("lib"),
     )
     shows = parsed.select("listener_id", F.explode_outer("lib.shows").alias("show"))

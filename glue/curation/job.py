@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from curation import api, exports, plays, quality
+from curation import api, exports, plays, quality, schema
 from curation.accounting import quarantine_objects, quarantine_rows, source_figures, split
 from curation.catalog import Catalog
 from curation.lake import LakeFS, LakePaths, RawObject
@@ -30,6 +30,7 @@ from curation.reading import (
     document_catalog,
     empty,
     empty_lines,
+    endpoint_of,
     export_kind,
     library_shows,
     read_api_lines,
@@ -42,26 +43,24 @@ from curation.reading import (
 )
 from curation.schema import (
     ALBUMS,
-    ARTIST_SNAPSHOTS,
     ARTISTS,
     DATA_QUALITY,
-    PLAYLIST_ITEMS,
-    PLAYLISTS,
     PLAYS,
     QUARANTINE,
-    SAVED_TRACKS,
-    SEARCH_RESULTS,
     TABLES,
-    TOP_ITEMS,
     TRACKS,
     Table,
 )
 from curation.session import sized_shuffle
 from curation.spark_schema import struct_type
 from curation.state import RunState, timed
-from lake_contract import identity
+from lake_contract import endpoints, identity
+from lake_contract.endpoints import Step
 
 logger = logging.getLogger("curation")
+
+#: The API endpoints whose records are play candidates (``curation.api.recently_played_plays``).
+API_PLAY_ENDPOINTS = endpoints.endpoints_of_step(Step.PLAYS)
 
 
 class CurationFailed(RuntimeError):
@@ -234,7 +233,7 @@ def run(
         state.fs.delete(paths.staging(state.run_id))
         summary["finished_at"] = datetime.now(UTC).isoformat()
         summary.setdefault("status", "failed")
-        state.fs.write_text(f"{paths.runs}/{state.run_id}.json", json.dumps(summary, indent=2, sort_keys=True))
+        state.fs.write_text(paths.run_summary(state.run_id), json.dumps(summary, indent=2, sort_keys=True))
         logger.info("curation summary %s", json.dumps(summary, sort_keys=True))
     return summary
 
@@ -280,8 +279,9 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     quarantine_objects(state, groups, reads)
 
     # Only tables with new input are rebuilt; a full refresh clears the ones whose input is gone.
-    present = {o.key.split("/")[2].removeprefix("endpoint=") for o in groups["api"]}
-    if "recently_played" in present or export_candidates is not None:
+    # The endpoints of this run's API objects: the registry (lake_contract.endpoints) says which step each takes.
+    present = {endpoint_of(o.key) for o in groups["api"]}
+    if present.intersection(API_PLAY_ENDPOINTS) or export_candidates is not None:
         candidates = api.recently_played_plays(envelopes, now)
         if export_candidates is not None:
             candidates = candidates.unionByName(export_candidates)
@@ -289,24 +289,18 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     else:
         state.cleared.add(PLAYS.name)
 
-    snapshot_tables = (
-        (TOP_ITEMS, ("top_artists", "top_tracks"), api.top_items),
-        (SAVED_TRACKS, ("saved_tracks",), api.saved_tracks),
-        (PLAYLISTS, ("playlists",), api.playlists),
-        (PLAYLIST_ITEMS, ("playlist_items",), api.playlist_items),
-        (ARTIST_SNAPSHOTS, ("artists",), api.artist_snapshots),
-        (SEARCH_RESULTS, ("search",), api.search_results),
-    )
-    for table, endpoints, transform in snapshot_tables:
-        if present.intersection(endpoints):
-            curate_keyed(state, table, transform(envelopes, table))
+    for transform, table_name, names in endpoints.snapshot_steps():
+        table = schema.table(table_name)
+        if present.intersection(names):
+            curate_keyed(state, table, api.SNAPSHOT_TRANSFORMS[transform](envelopes, table))
         else:
             state.cleared.add(table.name)
 
-    # catalogue: albums/tracks endpoint lines are loaded (merged attribute-wise) or quarantined
-    for endpoint, key in (("albums", "album_id"), ("tracks", "track_id")):
+    # catalogue endpoints (albums, tracks): lines are loaded (merged attribute-wise) or quarantined
+    for endpoint in endpoints.endpoints_of_step(Step.CATALOGUE):
         if endpoint not in present:
             continue
+        key = schema.table(endpoints.endpoint(endpoint).tables[0]).key[0]
         lines = api.with_item(envelopes, endpoint)
         lines = lines.withColumn(
             "_reason",
@@ -369,9 +363,9 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     out["status"] = "succeeded"
 
 
-def _play_families(api_endpoints: set[str], export_objects: list[RawObject]) -> frozenset[str]:
+def _play_families(api_endpoints: set[str | None], export_objects: list[RawObject]) -> frozenset[str]:
     """The play families this run's raw objects can yield (an over-estimate is safe, merely slower)."""
-    families = {"api"} if "recently_played" in api_endpoints else set()
+    families = {"api"} if api_endpoints.intersection(API_PLAY_ENDPOINTS) else set()
     for o in export_objects:
         if o.key.startswith(LIBRARY_PREFIX):
             continue

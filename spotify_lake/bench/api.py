@@ -30,6 +30,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from lake_contract.keys import api_glob
+
 #: The extractor's poll interval when cdk.json does not say otherwise (minutes).
 DEFAULT_POLL_MINUTES = 30
 #: A week of polls at that interval.
@@ -130,7 +132,7 @@ def simulate_week(
             handler.install_runtime(None)
         log = emu.request_log()
         files, lake_bytes = _lake_objects(lake)
-        raw_rp = [p for p in (lake / "raw").rglob("*.ndjson.gz") if "endpoint=recently_played" in str(p)]
+        raw_rp = list(lake.glob(api_glob("recently_played")))
         raw_rp_bytes = sum(p.stat().st_size for p in raw_rp)
     api_log = {f"{ep} {status}": n for (ep, status), n in sorted(log.items()) if ep not in TOKEN_ENDPOINTS}
     requests = sum(n for (ep, _s), n in log.items() if ep not in TOKEN_ENDPOINTS)

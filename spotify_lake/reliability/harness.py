@@ -19,11 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lake_contract.endpoints import EXTRACTOR_SOURCES
+from lake_contract.keys import RAW, RunSummaryKey
 from spotify_lake.pipeline import emulator_endpoints
 
 #: What the extractor needs for curated ``plays``; the other sources only add requests and catalogue rows.
 PLAYS_ONLY = "recently_played"
-ALL_SOURCES = "recently_played,top_items,saved_tracks,playlists,searches,catalogue"
+#: Every extractor source (configured_playlists extracts nothing here: the harness names no playlist ids).
+ALL_SOURCES = ",".join(EXTRACTOR_SOURCES)
 
 
 def quiet_powertools(level: str = "WARNING") -> None:
@@ -86,7 +89,7 @@ class HookedStorage:
 
     def put(self, key: str, body: bytes, **conditions) -> str:
         version = self.inner.put(key, body, **conditions)
-        if key.startswith("raw/"):
+        if key.startswith(f"{RAW}/"):
             self.raw_writes += 1
             self.hook(key, self.raw_writes)
         return version
@@ -231,7 +234,7 @@ def _summary_on_disk(env: dict[str, str], runtime) -> dict | None:
     lake = env.get("LAKE_DIR")
     if not lake:
         return None
-    runs = sorted(Path(lake, "_runs").glob("extract-*.json"), key=lambda p: p.stat().st_mtime)
+    runs = sorted(Path(lake).glob(RunSummaryKey.glob("extract")), key=lambda p: p.stat().st_mtime)
     return json.loads(runs[-1].read_text()) if runs else None
 
 

@@ -21,9 +21,10 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lake_contract.keys import RUNS, ApiKey, api_glob
 from spotify_lake.reliability import crash, harness, lakecheck
 
 Curator = Callable[..., dict]  # (lake, *, full_refresh=False) -> curation run summary
@@ -304,9 +305,9 @@ def reruns(
         env = harness.extractor_env(emu, lake, secret, sources=extract_sources, SPOTIFY_MODE_HINT="development")
         run_id = "extract-reliability-rerun"
         first = harness.invoke(env, clock=lambda: emu.now, event={"run_id": run_id})
-        before = lakecheck.tree_digest(lake, exclude=("_runs/",))
+        before = lakecheck.tree_digest(lake, exclude=(f"{RUNS}/",))
         second = harness.invoke(env, clock=lambda: emu.now, event={"run_id": run_id})
-        after = lakecheck.tree_digest(lake, exclude=("_runs/",))
+        after = lakecheck.tree_digest(lake, exclude=(f"{RUNS}/",))
         stages["extract"] = before == after and first.status == second.status == "finished"
         user = emu.listeners[0].user_id
         now = emu.now
@@ -680,7 +681,10 @@ def fuzz_runs(
 def _copy_controls(lake: Path, *, limit: int) -> int:
     """Good API objects again under another run's key: the same plays read twice must be duplicates."""
     copied = 0
-    for path in sorted(lake.glob("raw/source=api/endpoint=recently_played/**/run=*/page-00000.ndjson.gz")):
+    for path in sorted(lake.glob(api_glob("recently_played"))):
+        key = ApiKey.parse(path.relative_to(lake).as_posix())
+        if (key.unit, key.seq) != ("page", 0):
+            continue
         try:
             records = lakecheck.read_raw(path)
         except (OSError, EOFError, ValueError):
@@ -688,7 +692,7 @@ def _copy_controls(lake: Path, *, limit: int) -> int:
         names = [_track_name(r) for r in records]
         if not names or not all(isinstance(n, str) and n.startswith("control ") for n in names):
             continue
-        target = Path(str(path).replace("/run=", "/run=extract-20261003T100000Z-copy-").replace("page-", "copy-"))
+        target = lake / replace(key, run_id=f"extract-20261003T100000Z-copy-{key.run_id}", unit="copy").format()
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         copied += 1

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lake_contract.keys import RUNS
+
 logger = logging.getLogger(__name__)
 
 
@@ -44,7 +46,7 @@ def _load(path: Path) -> dict[str, Any] | None:
 def read_runs(lake: Path) -> RunFigures:
     figures = RunFigures()
     summaries = []
-    for path in sorted((lake / "_runs").glob("*.json")):
+    for path in sorted((lake / RUNS).glob("*.json")):
         data = _load(path)
         if data is None:
             figures.unreadable.append(path.name)

@@ -9,15 +9,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-SOURCES = (
-    "recently_played",
-    "top_items",
-    "saved_tracks",
-    "playlists",
-    "configured_playlists",
-    "searches",
-    "catalogue",
-)
+from lake_contract.endpoints import EXTRACTOR_SOURCES
+
+#: What SOURCES may name: every extractor source of the endpoint registry, in extraction order.
+SOURCES = EXTRACTOR_SOURCES
 MODE_HINTS = ("auto", "development", "extended")
 SEARCH_TYPES = ("track", "artist", "album")
 DEFAULT_API_PREFIX = "https://api.spotify.com/v1/"

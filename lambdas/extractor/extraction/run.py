@@ -33,8 +33,12 @@ from extraction.raw import iso_millis
 from extraction.state import StateConflict, StateStore, catalogue_key, profile_key
 from extraction.storage import LocalStorage, RetryingStorage, S3Storage, Storage, StorageError
 from extraction.units import RunContext, UnitResult
+from lake_contract.endpoints import EXTRACTOR_SOURCES, endpoints_of_unit
+from lake_contract.keys import RunSummaryKey
 
 RUN_ID_PREFIX = "extract-"
+#: The sources whose units run once per listener (the rest run once, for the catalogue, after every listener).
+LISTENER_SOURCES = tuple(s for s in EXTRACTOR_SOURCES if all(e.per_listener for e in endpoints_of_unit(s)))
 
 
 @dataclass
@@ -268,41 +272,56 @@ class _Run:
         return me["id"]
 
     def listener_units(self, api: SpotifyApi, lid: str, user_id: str, enabled: set[str]) -> None:
-        ctx = self.ctx
+        """The listener's units, source by source in the registry's order (lake_contract.endpoints).
+
+        A source of one endpoint and one unit per listener runs its ``sources.LISTENER_UNITS`` function; the
+        sources that fan out (top items per range, playlists to their items) have a method here."""
+        fan_out: dict[str, Callable[[SpotifyApi, str, str], None]] = {
+            "top_items": self.top_items_units,
+            "playlists": self.playlists_units,
+            "configured_playlists": self.configured_playlists_units,
+        }
         try:
-            if "recently_played" in enabled:
-                r = UnitResult("recently_played", "recently_played", lid)
-                self.note_refs(self.unit(r, lambda: sources.recently_played(ctx, api, r)))
-            if "top_items" in enabled:
-                for kind in ("artists", "tracks"):
-                    for time_range in sources.TIME_RANGES:
-                        r = UnitResult(f"top_{kind}", time_range, lid)
-                        items = self.unit(
-                            r, lambda r=r, k=kind, t=time_range: sources.top_items(ctx, api, r, kind=k, time_range=t)
-                        )
-                        self.note_refs(items)
-            if "saved_tracks" in enabled:
-                r = UnitResult("saved_tracks", "saved_tracks", lid)
-                self.note_refs(self.unit(r, lambda: sources.saved_tracks(ctx, api, r)))
-            if "playlists" in enabled:
-                r = UnitResult("playlists", "me", lid)
-                for playlist in self.unit(r, lambda: sources.playlists(ctx, api, r)) or []:
-                    self.playlist_items_unit(api, lid, user_id, playlist, r)
-            if "configured_playlists" in enabled:
-                for playlist_id in self.cfg.playlist_ids:
-                    if playlist_id in self.captured_playlists:
-                        continue
-                    r = UnitResult("playlists", f"configured-{playlist_id}", lid)
-                    playlist = self.unit(
-                        r, lambda r=r, p=playlist_id: sources.configured_playlist(ctx, api, r, playlist_id=p)
-                    )
-                    if playlist is None and r.error and "HTTP 403" in r.error:
-                        r.status, r.error = "finished", None
-                        r.skipped["forbidden (403): not owned or collaborative"] += 1
-                    elif playlist is not None:
-                        self.playlist_items_unit(api, lid, user_id, playlist, r, force=True)
+            for source in LISTENER_SOURCES:
+                if source not in enabled:
+                    continue
+                if source in fan_out:
+                    fan_out[source](api, lid, user_id)
+                    continue
+                for endpoint in endpoints_of_unit(source):
+                    r = UnitResult(endpoint.name, endpoint.name, lid)
+                    work = sources.LISTENER_UNITS[endpoint.name]
+                    self.note_refs(self.unit(r, lambda r=r, work=work: work(self.ctx, api, r)))
         finally:
             self.remember_pending()
+
+    def top_items_units(self, api: SpotifyApi, lid: str, _user_id: str) -> None:
+        for kind in ("artists", "tracks"):
+            for time_range in sources.TIME_RANGES:
+                r = UnitResult(f"top_{kind}", time_range, lid)
+                items = self.unit(
+                    r, lambda r=r, k=kind, t=time_range: sources.top_items(self.ctx, api, r, kind=k, time_range=t)
+                )
+                self.note_refs(items)
+
+    def playlists_units(self, api: SpotifyApi, lid: str, user_id: str) -> None:
+        r = UnitResult("playlists", "me", lid)
+        for playlist in self.unit(r, lambda: sources.playlists(self.ctx, api, r)) or []:
+            self.playlist_items_unit(api, lid, user_id, playlist, r)
+
+    def configured_playlists_units(self, api: SpotifyApi, lid: str, user_id: str) -> None:
+        for playlist_id in self.cfg.playlist_ids:
+            if playlist_id in self.captured_playlists:
+                continue
+            r = UnitResult("playlists", f"configured-{playlist_id}", lid)
+            playlist = self.unit(
+                r, lambda r=r, p=playlist_id: sources.configured_playlist(self.ctx, api, r, playlist_id=p)
+            )
+            if playlist is None and r.error and "HTTP 403" in r.error:
+                r.status, r.error = "finished", None
+                r.skipped["forbidden (403): not owned or collaborative"] += 1
+            elif playlist is not None:
+                self.playlist_items_unit(api, lid, user_id, playlist, r, force=True)
 
     def playlist_items_unit(self, api, lid, user_id, playlist, parent_result, force: bool = False) -> None:
         if not isinstance(playlist, dict) or not playlist.get("id"):
@@ -481,6 +500,6 @@ def run_extraction(
     """Run once and write ``_runs/<run_id>.json`` (where a runs store is configured)."""
     outcome = _Run(rt, event, remaining_seconds, log).execute()
     if rt.runs_storage is not None:
-        key = f"_runs/{outcome.summary['run_id']}.json"
+        key = RunSummaryKey(outcome.summary["run_id"]).format()
         rt.runs_storage.put(key, json.dumps(outcome.summary, indent=2, sort_keys=True).encode())
     return outcome

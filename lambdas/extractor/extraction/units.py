@@ -12,6 +12,7 @@ from extraction.errors import MalformedResponse
 from extraction.raw import Provenance, encode_ndjson_gz, envelope, iso_millis, quarantine_body, quarantine_key, raw_key
 from extraction.state import StateStore
 from extraction.storage import Storage
+from lake_contract.endpoints import CATALOGUE_ENDPOINTS
 
 
 @dataclass
@@ -76,7 +77,7 @@ class UnitWriter:
 
     def provenance(self, endpoint: str, path: str, params: dict, parent: dict | None = None) -> Provenance:
         return Provenance(
-            listener_id=self.result.listener_id if endpoint not in {"artists", "albums", "tracks", "search"} else None,
+            listener_id=self.result.listener_id if endpoint not in CATALOGUE_ENDPOINTS else None,
             endpoint=endpoint,
             path=path,
             params=params,
