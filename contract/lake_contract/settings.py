@@ -228,13 +228,17 @@ EXTRACT_RUN_ID_PREFIX = "extract-"
 @dataclass(frozen=True)
 class ExtractionEvent:
     """What the schedule or the state machine sends the extractor: an optional run id (a retry reuses its
-    own) and optional sources that narrow the configured ones for this run (never widen them)."""
+    own), optional sources that narrow the configured ones for this run (never widen them), and what
+    triggered it (for the logs only)."""
 
     run_id: str | None = None
     sources: tuple[str, ...] | None = None
+    trigger: str | None = None
 
     def to_event(self) -> dict[str, Any]:
         event: dict[str, Any] = {}
+        if self.trigger is not None:
+            event["trigger"] = self.trigger
         if self.run_id is not None:
             event["run_id"] = self.run_id
         if self.sources is not None:
@@ -249,7 +253,12 @@ class ExtractionEvent:
         sources = event.get("sources")
         if sources is not None and (not isinstance(sources, list) or not all(isinstance(s, str) for s in sources)):
             raise SettingsError("event sources must be a list of source names")
-        return cls(run_id=run_id, sources=None if sources is None else tuple(sources))
+        trigger = event.get("trigger")
+        return cls(
+            run_id=run_id,
+            sources=None if sources is None else tuple(sources),
+            trigger=trigger if isinstance(trigger, str) else None,
+        )
 
 
 def _is_run_id(value: object, prefix: str) -> bool:

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from lake_contract.settings import CurateArguments
 from spotify_lake.errors import UserError
 
 JOB_SCRIPT = Path(__file__).resolve().parents[2] / "glue" / "jobs" / "curate.py"
@@ -25,12 +26,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def job_argv(lake: Path, *, full_refresh: bool, run_id: str | None) -> list[str]:
-    argv = [str(JOB_SCRIPT), "--lake_root", lake.resolve().as_uri()]
-    if full_refresh:
-        argv += ["--full_refresh", "true"]
-    if run_id:
-        argv += ["--run_id", run_id]
-    return argv
+    arguments = CurateArguments(lake_root=lake.resolve().as_uri(), full_refresh=full_refresh, run_id=run_id or None)
+    return [str(JOB_SCRIPT), *arguments.to_argv()]
 
 
 #: Local runs print only the CLI's own lines: Spark's startup chatter and INFO logs go, warnings stay.

@@ -130,7 +130,7 @@ def reference_week(work: Path, week: Week, curator: Curator) -> Reference:
         outcomes = poll_week(week, emu, lake, harness.write_secret(work / "reference-secret.json", emu))
         visible = len(emu.visible_plays())
     bad = [o.status for o in outcomes if o.status != "finished"]
-    gaps = sum(o.summary["gaps_detected"] for o in outcomes if o.summary)
+    gaps = sum(o.summary.gaps_detected for o in outcomes if o.summary)
     if bad or gaps:
         raise RuntimeError(f"the fault-free week is not clean: {bad[:3]} failed runs, {gaps} gaps")
     started = time.monotonic()
@@ -301,7 +301,7 @@ def reruns(
     stages: dict[str, bool] = {}
     with Emulator(seed=seed, days=days) as emu:
         secret = harness.write_secret(work / "reruns-secret.json", emu)
-        env = harness.extractor_env(emu, lake, secret, sources=extract_sources, SPOTIFY_MODE_HINT="development")
+        env = harness.extractor_env(emu, lake, secret, sources=extract_sources, mode_hint="development")
         run_id = "extract-reliability-rerun"
         first = harness.invoke(env, clock=lambda: emu.now, event={"run_id": run_id})
         before = lakecheck.tree_digest(lake, exclude=("_runs/",))
@@ -438,7 +438,7 @@ def authorization(work: Path, *, seed: int = 43, days: int = 7) -> dict:
     kept = bool(written) and all(p.exists() for p in written) and not lakecheck.raw_problems(lake)
     plays = lakecheck.raw_plays(lake)
     played = [p[1] for p in plays]
-    resumed_id = resumed_run.summary["run_id"] if resumed_run.summary else None
+    resumed_id = resumed_run.summary.run_id if resumed_run.summary else None
     resumed_after = sorted(
         {
             record["request"]["params"].get("after")
@@ -499,7 +499,12 @@ def secrets_scan(work: Path, curator: Curator | None, *, seed: int = 51, days: i
         refresh = harness.reauthorize(emu)
         secret = harness.write_secret(work / "secrets-secret.json", emu, refresh_tokens=[refresh])
         env = harness.extractor_env(
-            emu, lake, secret, sources=harness.ALL_SOURCES, POWERTOOLS_LOG_LEVEL="DEBUG", REQUEST_BUDGET=5000
+            emu,
+            lake,
+            secret,
+            sources=harness.ALL_SOURCES,
+            request_budget=5000,
+            environment={"POWERTOOLS_LOG_LEVEL": "DEBUG"},
         )
         env_file = crash.write_env(work / "secrets-env.json", env)
         proc = subprocess.run(

@@ -23,6 +23,7 @@ from curation.catalog import WHOLE_TABLE, TableLocations
 from curation.job import read_published
 from curation.lake import LakePaths
 from curation.schema import TABLES, Table
+from lake_contract.settings import CurateArguments
 
 logger = logging.getLogger(__name__)
 CURATION_TESTS = Path(__file__).resolve().parents[2] / "curation"
@@ -115,7 +116,8 @@ class Backend:
     publish: Callable[[dict[str, Path]], None]  # key -> local file, put into the raw zone
     recording: Callable[[], AbstractContextManager[Any]] = nullcontext
     job_environment: Callable[[], AbstractContextManager[Any]] = nullcontext
-    extra_args: tuple[str, ...] = ()
+    #: The job's --glue_database: publish through the Glue Data Catalog (as deployed) instead of table documents.
+    glue_database: str | None = None
     catalog: Callable[[], Any] = lambda: None  # what the harness reads the published tables through
 
 
@@ -164,10 +166,14 @@ def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after:
     for run_id, arriving, full_refresh in RUNS:
         if arriving:
             backend.publish(raw_objects(zones[arriving]))
-        argv = [str(JOB_SCRIPT), "--raw_root", backend.raw_root, "--curated_root", backend.curated_root]
-        argv += ["--run_id", run_id, *backend.extra_args]
-        if full_refresh:
-            argv += ["--full_refresh", "true"]
+        arguments = CurateArguments(
+            raw_root=backend.raw_root,
+            curated_root=backend.curated_root,
+            run_id=run_id,
+            full_refresh=full_refresh,
+            glue_database=backend.glue_database,
+        )
+        argv = [str(JOB_SCRIPT), *arguments.to_argv()]
         run_started = time.monotonic()
         with backend.job_environment(), backend.recording() as recorded:
             summary = run_job(argv, master="local[2]")
