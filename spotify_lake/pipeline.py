@@ -7,40 +7,25 @@ extract (the Lambda handler, local storage) → import exports → curate (the G
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from lake_contract.settings import ExtractionEvent, ExtractorSettings, SearchSpec
 from lake_contract.summaries import CurationSummary, ExtractionSummary
+from spotify_lake.adapters.local_glue import job_argv, run_job
+from spotify_lake.adapters.local_lambda import invoke_handler
 
 #: What the deployed 30-minute schedule polls (see stacks/ingestion.py): what Spotify forgets, and new artists.
 FREQUENT_SOURCES = ("recently_played", "catalogue")
 
 #: Catalogue searches the demo configures: the `genre:` queries older pipelines ran for "hit scores".
 DEMO_SEARCHES = ("genre:pop", "genre:hip hop", "genre:rock", "genre:indie pop", "genre:jazz", "genre:shoegaze")
-
-
-@dataclass
-class LocalContext:
-    """The parts of a Lambda context the handler and Powertools read."""
-
-    deadline: float
-    function_name: str = "spotify-lake-extractor-local"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:spotify-lake-extractor-local"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
 @dataclass(frozen=True)
@@ -76,32 +61,16 @@ class ExtractOptions:
         )
 
 
-def _quiet_powertools() -> None:
-    # Powertools reads these when the handler module is imported: keep local runs quiet and offline.
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SpotifyLake")
-
-
 def invoke_extractor(env: dict[str, str], options: ExtractOptions, *, clock=None) -> ExtractionSummary:
     """Run the deployed Lambda handler once, in-process, with ``env`` as its environment; return its summary.
 
     Raises ``extraction.config.ConfigError`` for a bad environment and the extractor's own errors
     (``AuthorizationExpired`` …) exactly as the Lambda would.
     """
-    _quiet_powertools()
-    from extraction import handler
-    from extraction.run import Runtime
-
-    runtime = Runtime.from_environment(env, **({"clock": clock} if clock else {}))
-    handler.install_runtime(runtime)
-    try:
-        deadline = time.monotonic() + options.time_limit_seconds
-        returned = handler.lambda_handler(options.event().to_event(), LocalContext(deadline=deadline))
-        return ExtractionSummary.from_dict(returned)
-    finally:
-        handler.install_runtime(None)
+    returned = invoke_handler(
+        env, options.event().to_event(), time_limit_seconds=options.time_limit_seconds, clock=clock
+    )
+    return ExtractionSummary.from_dict(returned)
 
 
 def extract_from_emulator(emu, lake: Path, options: ExtractOptions = ExtractOptions()) -> ExtractionSummary:
@@ -165,8 +134,6 @@ class Progress:
 
 def curate(lake: Path, *, full_refresh: bool = False) -> CurationSummary:
     """Run the Glue curation job script on local Spark over ``lake``; returns the run summary."""
-    from spotify_lake.commands.curate import job_argv, run_job
-
     return run_job(job_argv(lake, full_refresh=full_refresh, run_id=None))
 
 

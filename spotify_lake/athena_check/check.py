@@ -9,17 +9,31 @@ compared (``compare.first_difference``).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spotify_lake.athena_check.compare import Result, first_difference, ordered
+from spotify_lake.athena_check.distribution import Distribution
 from spotify_lake.athena_check.server import TrinoServer, local_uri
-from spotify_lake.athena_check.tables import GlueTable, current_location, current_partitions, trino_type
-from spotify_lake.report.sqlfiles import SQL_DIR, to_duckdb, view_files
+from spotify_lake.athena_check.tables import (
+    GlueTable,
+    cdk_context,
+    current_location,
+    current_partitions,
+    glue_tables,
+    synthesize_template,
+    trino_type,
+)
+from spotify_lake.errors import UserError
+from spotify_lake.report.sqlfiles import SQL_DIR, check_time_zone, to_duckdb, view_files
+from stacks.config import load_environments
 
 logger = logging.getLogger(__name__)
 
@@ -192,3 +206,40 @@ def _compare_one(
     if create is None:
         entry = {"rows": entry["rows_trino"], "ok": entry["equal"], **entry}
     return entry
+
+
+def check_lake(
+    dist: Distribution, lake: Path, out: Path, *, environment: str | None, time_zone: str | None
+) -> tuple[dict[str, Any], Path]:
+    """The whole check for one lake: Trino started while the environment's CDK app synthesizes (for its Glue
+    tables), then :func:`run_check`; writes ``<out>/results.json`` (and Trino's server log) and returns the
+    results and that path. ``time_zone`` defaults to the environment's display time zone."""
+    if not (lake / "curated").is_dir():
+        raise UserError(f"{lake} has no curated/ folder: run `make demo` (or point --lake at a lake)")
+    config = load_environments(cdk_context(environment))[0]
+    zone = check_time_zone(time_zone or config.time_zone)
+    out.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="athena-check-trino-"))
+    server = TrinoServer(dist, workdir)
+    try:
+        server.launch()  # Trino starts while the CDK app synthesizes
+        began = time.monotonic()
+        tables = glue_tables(synthesize_template(config.name))
+        synth_seconds = time.monotonic() - began
+        server.wait_until_ready()
+        results = run_check(server, lake.resolve(), tables, time_zone=zone, schema="lake")
+    finally:
+        server.stop()
+        if (workdir / "server.log").is_file():
+            shutil.copy(workdir / "server.log", out / "trino-server.log")
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["environment"] = config.name
+    results["timings"] = {
+        "synth_seconds": round(synth_seconds, 1),
+        "trino_start_seconds": round(server.start_seconds, 1),
+        "check_seconds": results.pop("seconds"),
+    }
+    results["download_bytes"] = dist.download_bytes
+    path = out / "results.json"
+    path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return results, path

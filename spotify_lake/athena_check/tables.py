@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from curation.catalog import WHOLE_TABLE
-from spotify_lake.lakefiles import published_locations
+from spotify_lake.adapters.lakefiles import published_locations
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -152,7 +152,7 @@ def synthesize_template(environment: str | None = None) -> dict[str, Any]:
 
 def current_partitions(lake: Path, table: GlueTable) -> dict[str, Path]:
     """{partition value: folder} of every partition the lake currently publishes for ``table``: the
-    locations its catalog document names (``spotify_lake.lakefiles``), as the Glue catalog does in AWS."""
+    locations its catalog document names (``spotify_lake.adapters.lakefiles``), as the Glue catalog does in AWS."""
     if table.partition_key is None:
         raise TableDefinitionError(f"{table.name} is not partitioned")
     return published_locations(lake, table.name)

@@ -79,8 +79,9 @@ def simulate_week(
     from extraction.run import Runtime
     from lake_contract.settings import ExtractorSettings
     from lake_contract.summaries import ExtractionSummary
-    from spotify_lake.emulator import Emulator
-    from spotify_lake.pipeline import LocalContext, at_emulator, write_emulator_secret
+    from spotify_lake.adapters.local_lambda import LocalContext
+    from spotify_lake.pipeline import at_emulator, write_emulator_secret
+    from spotify_lake.sources.emulator import Emulator
 
     slept: list[float] = []
     requests_by_status: Counter = Counter()

@@ -72,7 +72,7 @@ def prepare_export(data_dir: Path, plays: int, seed: int, days: int | None = Non
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    from spotify_lake.exportgen import write_export
+    from spotify_lake.sources.exportgen import write_export
 
     zip_path = folder / "my_spotify_data.zip"
     start = time.perf_counter()

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from spotify_lake.adapters.lakefiles import published_files
 from spotify_lake.bench.data import ExportData
 from spotify_lake.bench.parquet_stats import files_stats, parquet_stats
 from spotify_lake.bench.rss import Measurement, run_measured
-from spotify_lake.lakefiles import published_files
 
 #: The Spotify user id the benchmark export is imported for.
 BENCH_USER_ID = "bench-listener"

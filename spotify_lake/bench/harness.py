@@ -22,6 +22,7 @@ from typing import Any
 
 from spotify_lake.bench.data import ExportData, prepare_export
 from spotify_lake.bench.engines import ENGINES, run_engine
+from spotify_lake.bench.fit import linear_fit
 
 log = logging.getLogger(__name__)
 
@@ -173,18 +174,6 @@ def _expected_unique(data: ExportData) -> int | None:
         if isinstance(value, int):
             return value
     return None
-
-
-def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """Least-squares (intercept, slope) of y over x."""
-    n = len(points)
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    if sxx == 0:
-        return my, 0.0
-    slope = sum((x - mx) * (y - my) for x, y in points) / sxx
-    return my - slope * mx, slope
 
 
 def run_scaling(cfg: BenchConfig, full: dict[str, Any] | None) -> dict[str, Any]:

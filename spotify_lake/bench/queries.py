@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from spotify_lake.lakefiles import published_files
+from spotify_lake.adapters.lakefiles import published_files
 
 _CURATED_PATH = re.compile(r"curated/([a-z_]+)/")
 

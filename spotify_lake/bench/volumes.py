@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from spotify_lake.bench import cost
+from spotify_lake.bench.fit import linear_fit
 
 #: Round trip of one Spotify Web API request from Lambda (assumed: the emulator is on loopback).
 SPOTIFY_LATENCY_SECONDS = 0.15
@@ -28,8 +29,6 @@ def volumes_from_results(results: dict[str, Any]) -> cost.Volumes:
     summary = results.get("scaling_summary") or {}
     points = [p for p in results.get("scaling") or [] if p.get("curate_seconds")]
     if len(points) >= 2:
-        from spotify_lake.bench.harness import linear_fit
-
         fixed, slope = linear_fit([(p["rows"], p["curate_seconds"]) for p in points])
         changes["curate_fixed_seconds"] = max(0.0, fixed)
         changes["curate_seconds_per_million_plays"] = max(0.0, slope * 1e6)

@@ -6,9 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
-import tempfile
-import time
 from pathlib import Path
 
 
@@ -35,41 +32,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"Trino {dist.version} cached in {dist.root} (a {dist.download_bytes / 1e6:.0f} MB download)")  # noqa: T201
         return 0
 
-    from spotify_lake.athena_check.check import run_check
-    from spotify_lake.athena_check.server import TrinoServer
-    from spotify_lake.athena_check.tables import cdk_context, glue_tables, synthesize_template
-    from spotify_lake.errors import UserError
-    from spotify_lake.report.sqlfiles import check_time_zone
-    from stacks.config import load_environments
+    from spotify_lake.athena_check.check import check_lake
 
-    if not (args.lake / "curated").is_dir():
-        raise UserError(f"{args.lake} has no curated/ folder: run `make demo` (or point --lake at a lake)")
-    config = load_environments(cdk_context(args.environment))[0]
-    time_zone = check_time_zone(args.time_zone or config.time_zone)
-    args.out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="athena-check-trino-"))
-    server = TrinoServer(dist, workdir)
-    try:
-        server.launch()  # Trino starts while the CDK app synthesizes
-        began = time.monotonic()
-        tables = glue_tables(synthesize_template(config.name))
-        synth_seconds = time.monotonic() - began
-        server.wait_until_ready()
-        results = run_check(server, args.lake.resolve(), tables, time_zone=time_zone, schema="lake")
-    finally:
-        server.stop()
-        if (workdir / "server.log").is_file():
-            shutil.copy(workdir / "server.log", args.out / "trino-server.log")
-        shutil.rmtree(workdir, ignore_errors=True)
-    results["environment"] = config.name
-    results["timings"] = {
-        "synth_seconds": round(synth_seconds, 1),
-        "trino_start_seconds": round(server.start_seconds, 1),
-        "check_seconds": results.pop("seconds"),
-    }
-    results["download_bytes"] = dist.download_bytes
-    path = args.out / "results.json"
-    path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    results, path = check_lake(dist, args.lake, args.out, environment=args.environment, time_zone=args.time_zone)
     equal = sum(r["equal"] for r in results["views"].values())
     ok = sum(r["ok"] for r in results["queries"].values())
     print(f"athena-check: {path}")  # noqa: T201
@@ -78,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
         f"{ok}/{len(results['queries'])} named queries equal; {results['mismatches']} mismatches"
     )
     print(  # noqa: T201
-        f"  Trino start {server.start_seconds:.0f} s, check {results['timings']['check_seconds']:.0f} s, "
-        f"synth {synth_seconds:.0f} s"
+        f"  Trino start {results['timings']['trino_start_seconds']:.0f} s, "
+        f"check {results['timings']['check_seconds']:.0f} s, synth {results['timings']['synth_seconds']:.0f} s"
     )
     for kind in ("views", "queries"):
         for name, result in results[kind].items():

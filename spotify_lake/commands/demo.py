@@ -35,8 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from spotify_lake import pipeline
     from spotify_lake.commands.run import check_emulator_options, finish
-    from spotify_lake.emulator import Emulator, FaultSpecError
-    from spotify_lake.exportgen import write_export
+    from spotify_lake.sources.emulator import Emulator, FaultSpecError
+    from spotify_lake.sources.exportgen import write_export
     from spotify_lake.staging import stage_export
 
     check_emulator_options(args)

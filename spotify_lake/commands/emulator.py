@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace):
     """Validate the options and return an (unstarted) Emulator; raises UserError on bad input."""
-    from spotify_lake.emulator import MAX_LISTENERS, MODES, Emulator, FaultSpecError
+    from spotify_lake.sources.emulator import MAX_LISTENERS, MODES, Emulator, FaultSpecError
 
     if not _loopback(args.host):
         raise UserError(f"--host must be a loopback address such as 127.0.0.1 (got {args.host!r}): test server only")
@@ -45,7 +45,7 @@ def build(args: argparse.Namespace):
     if args.token_ttl <= 0:
         raise UserError(f"--token-ttl must be > 0 seconds (got {args.token_ttl})")
     try:
-        from spotify_lake.emulator.simulation import parse_now
+        from spotify_lake.sources.emulator.simulation import parse_now
 
         now = parse_now(args.now) if args.now else None
     except ValueError:

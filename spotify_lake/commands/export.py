@@ -23,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from spotify_lake.exportgen import FORMATS, write_export
+    from spotify_lake.sources.exportgen import FORMATS, write_export
 
     if args.fmt not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(FORMATS)} (got {args.fmt!r})")
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out.endswith(".zip"):
         raise UserError(f"--out must name a .zip file (got {args.out!r})")
     try:
-        from spotify_lake.emulator.simulation import parse_now
+        from spotify_lake.sources.emulator.simulation import parse_now
 
         now = parse_now(args.now) if args.now else None
     except ValueError:

@@ -88,7 +88,7 @@ def run(args) -> int:
 
 def _extract_from_emulator(args, lake: Path, options) -> ExtractionSummary:
     from spotify_lake import pipeline
-    from spotify_lake.emulator import Emulator, FaultSpecError
+    from spotify_lake.sources.emulator import Emulator, FaultSpecError
 
     if not 1 <= args.listeners <= 5:
         raise UserError("--listeners must be between 1 and 5 (Spotify's development-mode limit)")

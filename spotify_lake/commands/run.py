@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     options = pipeline.ExtractOptions(searches=tuple(args.search))
     progress = pipeline.Progress(total=3)
     if args.source == "emulator":
-        from spotify_lake.emulator import Emulator, FaultSpecError
+        from spotify_lake.sources.emulator import Emulator, FaultSpecError
 
         check_emulator_options(args)
         try:

@@ -189,7 +189,7 @@ def invoke(
     quiet_powertools()
     from extraction import handler
     from extraction.run import Runtime
-    from spotify_lake.pipeline import LocalContext
+    from spotify_lake.adapters.local_lambda import LocalContext
 
     sleeper = Sleeper()
     runtime = Runtime.from_environment(env, clock=clock, sleep=sleeper)
@@ -279,7 +279,7 @@ def reauthorize(emu, listener_index: int = 0) -> str:
 def distinctive_client_secret(emu, value: str) -> Iterator[str]:
     """Give the running emulator a client secret that cannot occur by accident in any output (its published
     test secret is the word ``emulator``, which paths and names contain), restoring it afterwards."""
-    from spotify_lake.emulator import server
+    from spotify_lake.sources.emulator import server
 
     saved = server.CLIENT_SECRET, emu.client_secret
     server.CLIENT_SECRET = value

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from spotify_lake.lakefiles import published_files, published_locations
+from spotify_lake.adapters.lakefiles import published_files, published_locations
 
 #: Columns of ``plays`` that say where a row came from, not what the play was. They differ between two
 #: lakes holding the same plays (run ids are random, a faulty run writes its plays under other objects),
@@ -100,7 +100,7 @@ def cursor_files(lake: Path) -> list[str]:
 
 
 def table_files(lake: Path, table: str) -> list[Path]:
-    """Parquet files a reader of ``curated/<table>/`` sees: the published version (spotify_lake.lakefiles)."""
+    """Parquet files a reader of ``curated/<table>/`` sees: the published version (spotify_lake.adapters.lakefiles)."""
     return published_files(lake, table)
 
 

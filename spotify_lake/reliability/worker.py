@@ -68,7 +68,7 @@ def extract(args: argparse.Namespace) -> int:
 def curate(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from curation.session import build_session
-    from spotify_lake.commands.curate import JOB_SCRIPT, job_argv
+    from spotify_lake.adapters.local_glue import JOB_SCRIPT, job_argv
 
     build_session(
         master=args.master,

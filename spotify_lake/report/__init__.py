@@ -3,6 +3,7 @@
 Public entry point: :func:`build_report`.
 """
 
-from spotify_lake.report.build import ReportSummary, ViewReport, build_report
+from spotify_lake.report.build import build_report
+from spotify_lake.report.summary import ReportSummary, ViewReport
 
 __all__ = ["ReportSummary", "ViewReport", "build_report"]

@@ -6,10 +6,8 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 
@@ -18,8 +16,9 @@ from spotify_lake.errors import UserError
 from spotify_lake.report import cards, charts, page
 from spotify_lake.report.explore import EMPTY_JSON, Explore, build_explore, create_report_views
 from spotify_lake.report.lake import ViewStatus, connect, create_views
-from spotify_lake.report.runs import RunFigures, read_runs
+from spotify_lake.report.runs import read_runs
 from spotify_lake.report.sqlfiles import check_time_zone, view_files
+from spotify_lake.report.summary import LakeFacts, ReportSummary, ViewReport
 
 logger = logging.getLogger(__name__)
 
@@ -42,62 +41,6 @@ SVG_BUDGET = 250_000
 _SVG_START = re.compile(r"<svg\b")
 _SVG_NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
 _SVG_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class ViewReport:
-    view: str
-    title: str
-    section: str
-    caption: str
-    status: Literal["chart", "not_available", "failed"]
-    rows: int
-    csv: Path
-    png: Path | None = None
-    note: str | None = None
-    svg: str | None = None
-
-
-@dataclass(frozen=True)
-class LakeFacts:
-    plays: int
-    listeners: int
-    first_play: datetime | None
-    last_play: datetime | None
-    plays_by_source: dict[str, int]
-    quarantined_rows: int
-    table_rows: dict[str, int]
-
-
-@dataclass(frozen=True)
-class ReportSummary:
-    """What ``build_report`` wrote and how each view fared."""
-
-    out: Path
-    index: Path
-    views: tuple[ViewReport, ...]
-    facts: LakeFacts
-    runs: RunFigures
-    time_zone: str
-    mode: str | None
-    listener: str | None
-
-    @property
-    def files(self) -> tuple[Path, ...]:
-        written = [self.index]
-        for v in self.views:
-            written.append(v.csv)
-            if v.png:
-                written.append(v.png)
-        return tuple(written)
-
-    @property
-    def charted(self) -> int:
-        return sum(v.status == "chart" for v in self.views)
-
-    @property
-    def not_available(self) -> int:
-        return sum(v.status != "chart" for v in self.views)
 
 
 def _quote(text: str) -> str:

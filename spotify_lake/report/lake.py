@@ -9,8 +9,8 @@ import duckdb
 import sqlglot
 
 from curation.schema import TABLES, Table
-from spotify_lake.duck import create_table_sql, duckdb_type
-from spotify_lake.lakefiles import published_files
+from spotify_lake.adapters.duck import create_table_sql, duckdb_type
+from spotify_lake.adapters.lakefiles import published_files
 from spotify_lake.report.sqlfiles import ViewFile, to_duckdb, view_files
 
 

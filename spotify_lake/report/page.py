@@ -5,12 +5,9 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from spotify_lake.report.charts import CHARTS_BY_VIEW
-
-if TYPE_CHECKING:
-    from spotify_lake.report.build import ReportSummary, ViewReport
+from spotify_lake.report.summary import ReportSummary, ViewReport
 
 CSS = """
 :root { --green: #1DB954; --ink: #191414; --muted: #6B7280; --line: #E5E7EB; --paper: #F7F7F5; }

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from spotify_lake.bench.harness import aggregate_runs, linear_fit, scaling_summary
+from spotify_lake.bench.fit import linear_fit
+from spotify_lake.bench.harness import aggregate_runs, scaling_summary
 from spotify_lake.bench.report import markdown
 
 

@@ -12,8 +12,8 @@ from curation.job import CurationFailed, read_published
 from curation.lake import LakePaths
 from curation.schema import PLAYS, QUARANTINE, TRACKS
 from curation.spark_schema import struct_type
-from spotify_lake.commands.curate import job_argv, run_job
-from spotify_lake.lakefiles import published_locations
+from spotify_lake.adapters.lakefiles import published_locations
+from spotify_lake.adapters.local_glue import job_argv, run_job
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -223,7 +223,7 @@ def test_bad_files_are_quarantined_accounted_and_a_blocking_check_fails(spark, t
 
 
 def test_generated_export_imports_and_curates_exactly(spark, tmp_path):
-    from spotify_lake.exportgen import write_export
+    from spotify_lake.sources.exportgen import write_export
     from spotify_lake.staging import stage_export
 
     export = write_export(tmp_path / "export.zip", seed=7, days=3, fmt="extended", now="2026-11-20T12:00:00Z")

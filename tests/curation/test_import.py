@@ -89,7 +89,7 @@ def test_import_cli_reports_ignored_files(tmp_path, capsys):
 
 def _only_2024_extended(tmp_path: Path) -> Path:
     """An export naming nobody: one 2024-format extended file (no username) from the shapes export."""
-    from spotify_lake.exportgen import write_shapes
+    from spotify_lake.sources.exportgen import write_shapes
 
     shapes = write_shapes(tmp_path / "shapes")
     folder = tmp_path / "nameless"
@@ -101,7 +101,7 @@ def _only_2024_extended(tmp_path: Path) -> Path:
 
 
 def test_listener_named_by_userdata_or_records(tmp_path):
-    from spotify_lake.exportgen import SHAPES_USER, write_shapes
+    from spotify_lake.sources.exportgen import SHAPES_USER, write_shapes
 
     shapes = write_shapes(tmp_path / "shapes")
     lake = tmp_path / "lake"
@@ -119,7 +119,7 @@ def test_listener_named_by_userdata_or_records(tmp_path):
 
 
 def test_export_of_another_person_is_refused(tmp_path):
-    from spotify_lake.exportgen import write_shapes
+    from spotify_lake.sources.exportgen import write_shapes
 
     shapes = write_shapes(tmp_path / "shapes")
     with pytest.raises(UserError, match=r"belongs to Spotify user 'shapes-user' .* not to --listener listener-one"):

@@ -1,6 +1,6 @@
 """Every real export shape through import and curation, with hand-counted results (docs/CURATION.md).
 
-The exports are ``spotify_lake.exportgen.write_shapes``: one person's extended history (15 rows, 13 plays)
+The exports are ``spotify_lake.sources.exportgen.write_shapes``: one person's extended history (15 rows, 13 plays)
 and the account data of the same 2024 listens (newer naming: 11 rows, 10 plays; older naming: 10 rows,
 9 plays). Importing account data first and the extended history later, the other way round, or both at
 once gives the same table, and the run totals add up: loaded - superseded = plays in the table.
@@ -14,9 +14,9 @@ from curation.job import read_published
 from curation.lake import LakePaths
 from curation.schema import PLAYS
 from extraction.identity import listener_id
-from spotify_lake.commands.curate import job_argv, run_job
-from spotify_lake.exportgen import SHAPES_USER, write_shapes
+from spotify_lake.adapters.local_glue import job_argv, run_job
 from spotify_lake.report.runs import read_runs
+from spotify_lake.sources.exportgen import SHAPES_USER, write_shapes
 from spotify_lake.staging import stage_export
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -198,7 +198,7 @@ def test_generator_identity_agrees_with_curation_on_every_shape(spark, shapes):
     from pyspark.sql import functions as F
 
     from curation import exports, plays
-    from spotify_lake.exportgen import play_identity
+    from spotify_lake.sources.exportgen import play_identity
     from spotify_lake.staging import export_kind
 
     files, expected = [], {}

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
+from spotify_lake.adapters.lakefiles import published_files
 from spotify_lake.cli import main
-from spotify_lake.emulator import Emulator
-from spotify_lake.lakefiles import published_files
+from spotify_lake.sources.emulator import Emulator
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyOAuth
 
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 
 SCOPES = "user-read-recently-played user-top-read user-library-read playlist-read-private user-read-private"
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 import spotipy
 
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 
 REMOVED_TRACK_FIELDS = ("popularity", "available_markets", "external_ids")
 REMOVED_ALBUM_FIELDS = ("popularity", "label", "external_ids")

@@ -13,8 +13,8 @@ import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 
-from spotify_lake.emulator import Emulator, FaultSpecError
-from spotify_lake.emulator.faults import parse_faults
+from spotify_lake.sources.emulator import Emulator, FaultSpecError
+from spotify_lake.sources.emulator.faults import parse_faults
 
 
 def _token(emu, refresh_token="emulator-refresh-token"):  # noqa: S107 - the emulator's public test token

@@ -10,9 +10,9 @@ import zipfile
 
 import pytest
 
-from spotify_lake.emulator import Emulator
-from spotify_lake.emulator.listening import make_listener
-from spotify_lake.exportgen import (
+from spotify_lake.sources.emulator import Emulator
+from spotify_lake.sources.emulator.listening import make_listener
+from spotify_lake.sources.exportgen import (
     EXPORT_OVERLAP,
     ROWS_MAX,
     ROWS_MIN,

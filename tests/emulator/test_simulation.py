@@ -8,8 +8,8 @@ from itertools import pairwise
 
 import pytest
 
-from spotify_lake.emulator import World, iter_plays
-from spotify_lake.emulator.catalogue import catalogue_for, is_valid_id
+from spotify_lake.sources.emulator import World, iter_plays
+from spotify_lake.sources.emulator.catalogue import catalogue_for, is_valid_id
 
 
 @pytest.fixture(scope="module")

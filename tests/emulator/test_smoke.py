@@ -1,6 +1,6 @@
 """The emulator answers unmodified spotipy on the endpoints every extractor needs."""
 
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 
 
 def test_spotipy_reads_profile_and_recent_plays(emu, sp):

@@ -13,7 +13,7 @@ from extraction.errors import SecretUnavailable
 from extraction.identity import listener_id
 from extraction.raw import decode_ndjson_gz
 from lake_contract.settings import ExtractorSettings
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 
 from .conftest import run_handler
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from extraction.identity import listener_id
 from lake_contract.settings import ExtractorSettings
 from spotify_lake.cli import main
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 
 from .conftest import emulator_env, raw_records, run_handler
 

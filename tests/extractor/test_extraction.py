@@ -11,7 +11,7 @@ from extraction.errors import AuthorizationExpired, ExtractorError
 from extraction.identity import listener_id
 from lake_contract.settings import SearchSpec
 from lake_contract.summaries import ExtractionSummary
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 
 from .conftest import emulator_env, raw_records, run_handler, write_secret
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spotify_lake.cli import build_parser
-from spotify_lake.commands import reliability
+from spotify_lake.reliability import suite
 from spotify_lake.reliability.scenarios import Results
 
 SECTIONS = {
@@ -26,12 +26,12 @@ def test_results_document_has_the_issue_shape_first():
 
 
 def test_every_section_passes_and_each_failure_is_caught():
-    assert all(reliability.passed(name, section) for name, section in SECTIONS.items())
-    assert not reliability.passed("fuzz", SECTIONS["fuzz"] | {"accounted": 1399})
-    assert not reliability.passed("faults", SECTIONS["faults"] | {"runs_to_converge": 3})
-    assert not reliability.passed("concurrency", SECTIONS["concurrency"] | {"cursors": 2})
-    assert not reliability.passed("secrets", {"leaks": 1})
-    assert not reliability.passed("reruns", {"error": "boom"})
+    assert all(suite.passed(name, section) for name, section in SECTIONS.items())
+    assert not suite.passed("fuzz", SECTIONS["fuzz"] | {"accounted": 1399})
+    assert not suite.passed("faults", SECTIONS["faults"] | {"runs_to_converge": 3})
+    assert not suite.passed("concurrency", SECTIONS["concurrency"] | {"cursors": 2})
+    assert not suite.passed("secrets", {"leaks": 1})
+    assert not suite.passed("reruns", {"error": "boom"})
 
 
 def test_the_cli_knows_the_command():

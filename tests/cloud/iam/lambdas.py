@@ -209,7 +209,7 @@ def _extractor_scenarios(secrets: Any) -> None:
     from extraction import api, handler
     from extraction.errors import AuthorizationExpired, SecretUnavailable
     from extraction.run import Runtime
-    from spotify_lake.emulator import Emulator
+    from spotify_lake.sources.emulator import Emulator
 
     def invoke(env: dict[str, str], event: dict, clock: Callable[[], Any]) -> dict:
         handler.install_runtime(Runtime.from_environment(env, clock=clock, sleep=lambda s: None))

@@ -159,7 +159,7 @@ def local_backend(root: Path) -> Backend:
 
 def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after: tuple[str, ...]) -> SequenceResult:
     """:data:`RUNS` through the real job script (``glue/jobs/curate.py``'s ``main``) on ``backend``."""
-    from spotify_lake.commands.curate import JOB_SCRIPT, run_job
+    from spotify_lake.adapters.local_glue import JOB_SCRIPT, run_job
 
     started = time.monotonic()
     runs = []

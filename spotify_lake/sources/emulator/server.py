@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from spotify_lake.emulator.catalogue import is_valid_id
-from spotify_lake.emulator.faults import RESET, Faults, parse_faults
-from spotify_lake.emulator.objects import DEVELOPMENT, MODES, Shapes, page
-from spotify_lake.emulator.simulation import (
+from spotify_lake.sources.emulator.catalogue import is_valid_id
+from spotify_lake.sources.emulator.faults import RESET, Faults, parse_faults
+from spotify_lake.sources.emulator.objects import DEVELOPMENT, MODES, Shapes, page
+from spotify_lake.sources.emulator.simulation import (
     LOCAL_FILES,
     RECENTLY_PLAYED_REACH,
     TOP_RANGES_DAYS,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from spotify_lake.emulator.catalogue import Catalogue, catalogue_for, spotify_id
-from spotify_lake.emulator.listening import (
+from spotify_lake.sources.emulator.catalogue import Catalogue, catalogue_for, spotify_id
+from spotify_lake.sources.emulator.listening import (
     DAY_MS,
     DEFAULT_NOW,
     MAX_LISTENERS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from spotify_lake.emulator.catalogue import MARKETS, Album, Artist, Catalogue, Episode, Track
+from spotify_lake.sources.emulator.catalogue import MARKETS, Album, Artist, Catalogue, Episode, Track
 
 DEVELOPMENT = "development"
 EXTENDED = "extended"

@@ -44,9 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from curation.rules import export_row_identity
-from spotify_lake.emulator.catalogue import catalogue_for
-from spotify_lake.emulator.listening import DAY_MS, Listener, Play, make_listener, plan_plays, to_ms
-from spotify_lake.emulator.simulation import RECENTLY_PLAYED_REACH, World, parse_now
+from spotify_lake.sources.emulator.catalogue import catalogue_for
+from spotify_lake.sources.emulator.listening import DAY_MS, Listener, Play, make_listener, plan_plays, to_ms
+from spotify_lake.sources.emulator.simulation import RECENTLY_PLAYED_REACH, World, parse_now
 
 FORMATS = ("extended", "account", "account_older", "legacy")
 _ACCOUNT_FORMATS = ("account", "account_older")

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from spotify_lake.emulator.catalogue import MAINSTREAM_THRESHOLD, catalogue_for, spotify_id
+from spotify_lake.sources.emulator.catalogue import MAINSTREAM_THRESHOLD, catalogue_for, spotify_id
 
 DEFAULT_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 MAX_LISTENERS = 5

@@ -1,6 +1,6 @@
 """Offline Spotify Web API emulator: a simulated world served over loopback HTTP.
 
-from spotify_lake.emulator import Emulator
+from spotify_lake.sources.emulator import Emulator
 with Emulator(seed=7) as emu:
     sp = spotipy.Spotify(auth_manager=...)
     sp.prefix = emu.api_prefix
@@ -12,11 +12,11 @@ import threading
 from collections import Counter
 from datetime import datetime
 
-from spotify_lake.emulator.faults import FaultSpecError, parse_faults
-from spotify_lake.emulator.listening import DEFAULT_NOW, MAX_LISTENERS, Listener, Play, iter_plays
-from spotify_lake.emulator.objects import DEVELOPMENT, EXTENDED, MODES
-from spotify_lake.emulator.server import CLIENT_ID, CLIENT_SECRET, EmulatorApp, make_server
-from spotify_lake.emulator.simulation import World
+from spotify_lake.sources.emulator.faults import FaultSpecError, parse_faults
+from spotify_lake.sources.emulator.listening import DEFAULT_NOW, MAX_LISTENERS, Listener, Play, iter_plays
+from spotify_lake.sources.emulator.objects import DEVELOPMENT, EXTENDED, MODES
+from spotify_lake.sources.emulator.server import CLIENT_ID, CLIENT_SECRET, EmulatorApp, make_server
+from spotify_lake.sources.emulator.simulation import World
 
 __all__ = [
     "DEFAULT_NOW",

@@ -1,0 +1,85 @@
+"""The local Glue runner: the deployed job script (``glue/jobs/curate.py``) on a local SparkSession.
+
+Glue runs the script as ``__main__`` with its job arguments in ``sys.argv``; this adapter does the same,
+so the curate command, the local pipeline (run, demo) and the reliability worker all run the production
+script, not a copy of its steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import runpy
+import sys
+import tempfile
+from pathlib import Path
+
+from lake_contract.settings import CurateArguments
+
+JOB_SCRIPT = Path(__file__).resolve().parents[2] / "glue" / "jobs" / "curate.py"
+
+
+def job_argv(lake: Path, *, full_refresh: bool, run_id: str | None) -> list[str]:
+    """The script and its arguments for a run over a local lake folder."""
+    arguments = CurateArguments(lake_root=lake.resolve().as_uri(), full_refresh=full_refresh, run_id=run_id or None)
+    return [str(JOB_SCRIPT), *arguments.to_argv()]
+
+
+#: Local runs print only the CLI's own lines: Spark's startup chatter and INFO logs go, warnings stay.
+LOG4J2_QUIET = """\
+rootLogger.level = warn
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.nativecode.name = org.apache.hadoop.util.NativeCodeLoader
+logger.nativecode.level = error
+logger.utils.name = org.apache.spark.util.Utils
+logger.utils.level = error
+logger.planstring.name = org.apache.spark.sql.catalyst.util.SparkStringUtils
+logger.planstring.level = error
+"""
+
+
+def _quiet_java_options() -> str:
+    """JVM option pointing log4j2 at :data:`LOG4J2_QUIET` (one temp file per content, reused by every run)."""
+    digest = hashlib.sha256(LOG4J2_QUIET.encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"spotify-lake-log4j2-{digest}.properties"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(LOG4J2_QUIET)
+        tmp.replace(path)
+    return f"-Dlog4j2.configurationFile={path.as_uri()}"
+
+
+def run_job(argv: list[str], *, master: str = "local[*]") -> dict:
+    """Run the job script as Glue would (``__main__`` with patched argv) inside a local SparkSession."""
+    from curation.session import build_session
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Before the job script's basicConfig(INFO): a handler on the root logger makes that a no-op, so the
+    # job's step timings stay out of the demo's output (Glue keeps them). py4j logs every call at INFO.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    spark = build_session(
+        master=master,
+        extra={
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.driver.extraJavaOptions": _quiet_java_options(),
+            # Room for the parsed history in memory (Spark's 1 GiB default spills early); the whole process
+            # tree stays well under the 4 GB the benchmark allows at two million plays.
+            "spark.driver.memory": "2g",
+        },
+    )
+    spark.sparkContext.setLogLevel("WARN")
+    saved = sys.argv
+    sys.argv = argv
+    try:
+        namespace = runpy.run_path(str(JOB_SCRIPT), run_name="__job__")
+        return namespace["main"](argv)
+    finally:
+        sys.argv = saved

@@ -1,0 +1,70 @@
+"""What a built report is: its views, the lake's facts and the run figures, as the page renders them.
+
+Apart from :mod:`spotify_lake.report.build` so the page renderer can type against these without importing
+the builder that calls it (no import cycle, not even one hidden under ``TYPE_CHECKING``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from spotify_lake.report.runs import RunFigures
+
+
+@dataclass(frozen=True)
+class ViewReport:
+    view: str
+    title: str
+    section: str
+    caption: str
+    status: Literal["chart", "not_available", "failed"]
+    rows: int
+    csv: Path
+    png: Path | None = None
+    note: str | None = None
+    svg: str | None = None
+
+
+@dataclass(frozen=True)
+class LakeFacts:
+    plays: int
+    listeners: int
+    first_play: datetime | None
+    last_play: datetime | None
+    plays_by_source: dict[str, int]
+    quarantined_rows: int
+    table_rows: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What ``build_report`` wrote and how each view fared."""
+
+    out: Path
+    index: Path
+    views: tuple[ViewReport, ...]
+    facts: LakeFacts
+    runs: RunFigures
+    time_zone: str
+    mode: str | None
+    listener: str | None
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        written = [self.index]
+        for v in self.views:
+            written.append(v.csv)
+            if v.png:
+                written.append(v.png)
+        return tuple(written)
+
+    @property
+    def charted(self) -> int:
+        return sum(v.status == "chart" for v in self.views)
+
+    @property
+    def not_available(self) -> int:
+        return sum(v.status != "chart" for v in self.views)
