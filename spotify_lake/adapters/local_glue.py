@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from lake_contract.settings import CurateArguments
+from lake_contract.summaries import CurationSummary
 
 JOB_SCRIPT = Path(__file__).resolve().parents[2] / "glue" / "jobs" / "curate.py"
 
@@ -55,7 +56,7 @@ def _quiet_java_options() -> str:
     return f"-Dlog4j2.configurationFile={path.as_uri()}"
 
 
-def run_job(argv: list[str], *, master: str = "local[*]") -> dict:
+def run_job(argv: list[str], *, master: str = "local[*]") -> CurationSummary:
     """Run the job script as Glue would (``__main__`` with patched argv) inside a local SparkSession."""
     from curation.session import build_session
 

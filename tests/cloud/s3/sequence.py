@@ -24,6 +24,7 @@ from curation.lake import LakePaths
 from curation.reading import read_published
 from curation.schema import TABLES, Table
 from lake_contract.settings import CurateArguments
+from lake_contract.summaries import CurationSummary
 
 logger = logging.getLogger(__name__)
 CURATION_TESTS = Path(__file__).resolve().parents[2] / "curation"
@@ -124,7 +125,7 @@ class Backend:
 @dataclass
 class RunRecord:
     run_id: str
-    summary: dict
+    summary: CurationSummary
     recorded: list = field(default_factory=list)  # what the backend's recording captured during the run
     rows: dict[str, list[tuple]] | None = None  # every curated table after the run (where the test reads them)
     seconds: float = 0.0  # wall time of the job run alone
@@ -180,7 +181,7 @@ def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after:
         record = RunRecord(run_id, summary, list(recorded or []), seconds=time.monotonic() - run_started)
         logger.warning(
             "%s: %s %s in %.1f s, %d requests recorded",
-            *(backend.name, run_id, summary["status"], record.seconds, len(record.recorded)),
+            *(backend.name, run_id, summary.status, record.seconds, len(record.recorded)),
         )
         if run_id in rows_after:
             catalog = backend.catalog()
@@ -191,15 +192,15 @@ def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after:
     return result
 
 
-def accounting(summary: dict) -> dict[str, Any]:
+def accounting(summary: CurationSummary) -> dict[str, Any]:
     """The figures of a run summary that do not depend on when or where it ran."""
     return {
-        "status": summary["status"],
-        "raw_objects": summary.get("raw_objects"),
-        "tables": summary.get("tables"),
+        "status": summary.status,
+        "raw_objects": summary.raw_objects,
+        "tables": summary.tables,
         "sources": {
-            source: (f["read"], f["loaded"], f["duplicates"], f["quarantined_total"], f["quarantined"])
-            for source, f in summary.get("sources", {}).items()
+            source: (f.read, f.loaded, f.duplicates, f.quarantined_total, f.quarantined)
+            for source, f in summary.accounts().items()
         },
     }
 
