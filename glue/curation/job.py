@@ -56,6 +56,7 @@ from curation.spark_schema import struct_type
 from curation.state import RunState, timed
 from lake_contract import endpoints, identity
 from lake_contract.endpoints import Step
+from lake_contract.summaries import CURATION_FAILED, CURATION_NOTHING_TO_DO, CURATION_SUCCEEDED, CurationSummary
 
 logger = logging.getLogger("curation")
 
@@ -185,7 +186,7 @@ def run(
     full_refresh: bool = False,
     now: datetime | None = None,
     catalog: Catalog | None = None,
-) -> dict:
+) -> CurationSummary:
     """Curate every raw object not yet in the manifest (all of them with ``full_refresh``); returns the summary.
 
     ``catalog`` says where readers find each table (default: the lake's own table documents)."""
@@ -212,33 +213,32 @@ def run(
         len(todo),
         full_refresh,
     )
-    summary: dict = {
-        "run_id": state.run_id,
-        "stage": "curate",
-        "started_at": started.isoformat(),
-        "full_refresh": full_refresh,
-        "raw_objects": {"listed": len(listing), **{k: len(v) for k, v in groups.items()}},
-    }
+    summary = CurationSummary(
+        run_id=state.run_id,
+        started_at=started.isoformat(),
+        full_refresh=full_refresh,
+        raw_objects={"listed": len(listing), **{k: len(v) for k, v in groups.items()}},
+    )
     try:
         if todo:
             with sized_shuffle(spark, sum(o.length for o in todo)):
                 _process(state, groups, summary)
         else:
-            summary.update({"status": "nothing to do", "sources": {}, "tables": {}, "data_quality": []})
+            summary.status, summary.sources, summary.tables, summary.data_quality = CURATION_NOTHING_TO_DO, {}, {}, []
         if todo or full_refresh:
             write_manifest(state, todo)
     finally:
         for df in state.persisted:
             df.unpersist()
         state.fs.delete(paths.staging(state.run_id))
-        summary["finished_at"] = datetime.now(UTC).isoformat()
-        summary.setdefault("status", "failed")
-        state.fs.write_text(paths.run_summary(state.run_id), json.dumps(summary, indent=2, sort_keys=True))
-        logger.info("curation summary %s", json.dumps(summary, sort_keys=True))
+        summary.finished_at = datetime.now(UTC).isoformat()
+        state.fs.write_text(paths.run_summary(state.run_id), summary.to_json())
+        logger.info("curation summary %s", json.dumps(summary.to_dict(), sort_keys=True))
     return summary
 
 
-def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> None:
+def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationSummary) -> None:
+    """Read, merge, stage, check and publish; fills ``out`` (whose status stays failed unless all of it ends)."""
     spark = state.spark
     now = state.now_col
 
@@ -351,16 +351,16 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     append(state, DATA_QUALITY, spark.createDataFrame(dq_rows, struct_type(DATA_QUALITY)))
     append(state, QUARANTINE, quarantine_rows(state, checked_at))
 
-    out.update({"sources": sources, "data_quality": [r.as_dict() for r in results]})
+    out.sources, out.data_quality = sources, results
     failed = quality.failures(results)
     if failed:
-        out["status"] = "failed"
+        out.status = CURATION_FAILED
         names = ", ".join(
             f"{r.table_name}.{r.check_name} (observed {r.observed:g}, limit {r.threshold:g})" for r in failed
         )
         raise CurationFailed(f"blocking data-quality check failed: {names}")
-    out["tables"] = publish(state)
-    out["status"] = "succeeded"
+    out.tables = publish(state)
+    out.status = CURATION_SUCCEEDED
 
 
 def _play_families(api_endpoints: set[str | None], export_objects: list[RawObject]) -> frozenset[str]:

@@ -6,7 +6,6 @@ local ``extract`` command run exactly this code.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -15,10 +14,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from extraction import sources
 from extraction.api import SpotifyApi
-from extraction.config import ExtractorConfig
+from extraction.config import SOURCES, ExtractorConfig
 from extraction.credentials import FileSecretSource, SecretsManagerSource, SecretSource
 from extraction.errors import (
     ApiError,
@@ -35,8 +35,19 @@ from extraction.storage import LocalStorage, RetryingStorage, S3Storage, Storage
 from extraction.units import RunContext, UnitResult
 from lake_contract.endpoints import EXTRACTOR_SOURCES, endpoints_of_unit
 from lake_contract.keys import RunSummaryKey
+from lake_contract.settings import EXTRACT_RUN_ID_PREFIX, ExtractionEvent, SettingsError
+from lake_contract.summaries import (
+    EXTRACTION_CHECKPOINTED,
+    EXTRACTION_FAILED,
+    EXTRACTION_FINISHED,
+    EXTRACTION_NOT_AUTHORIZED,
+    ExtractionSummary,
+    ListenerGap,
+    ListenerOutcome,
+    SourceExtraction,
+)
 
-RUN_ID_PREFIX = "extract-"
+RUN_ID_PREFIX = EXTRACT_RUN_ID_PREFIX
 #: The sources whose units run once per listener (the rest run once, for the catalogue, after every listener).
 LISTENER_SOURCES = tuple(s for s in EXTRACTOR_SOURCES if all(e.per_listener for e in endpoints_of_unit(s)))
 
@@ -70,41 +81,32 @@ def new_run_id(moment: datetime) -> str:
     return f"{RUN_ID_PREFIX}{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def _run_id(event: Mapping, started: datetime) -> str:
-    given = event.get("run_id")
-    if given is None:
-        return new_run_id(started)
-    if (
-        not isinstance(given, str)
-        or not given.startswith(RUN_ID_PREFIX)
-        or not all(ch.isalnum() or ch in "-_" for ch in given)
-    ):
-        raise ExtractorError(f"event run_id must look like {RUN_ID_PREFIX}<letters, digits, - or _>")
-    return given
+def _event(event: Mapping[str, Any]) -> ExtractionEvent:
+    try:
+        return ExtractionEvent.from_event(event)
+    except SettingsError as exc:
+        raise ExtractorError(str(exc)) from None
 
 
-def _sources(event: Mapping, configured: tuple[str, ...]) -> set[str]:
+def _sources(event: ExtractionEvent, configured: tuple[str, ...]) -> set[str]:
     """The sources this run extracts: the event may narrow the configured ones (never widen them).
 
     The frequent schedule asks only for what Spotify forgets (recently played, plus details of the artists it
     names); the daily pipeline run takes every snapshot source once a day.
     """
-    given = event.get("sources")
-    if given is None:
+    if event.sources is None:
         return set(configured)
-    if not isinstance(given, list) or not all(isinstance(s, str) for s in given):
-        raise ExtractorError("event sources must be a list of source names")
-    unknown = sorted(set(given) - set(configured))
+    unknown = sorted(set(event.sources) - set(configured))
     if unknown:
         raise ExtractorError(
             f"event sources {', '.join(unknown)} are not configured; configured: {', '.join(configured)}"
         )
-    return set(given)
+    return set(event.sources)
 
 
 @dataclass
 class RunOutcome:
-    summary: dict
+    summary: ExtractionSummary
     fatal: ExtractorError | None  # re-raised by the handler after the summary is written
 
 
@@ -125,9 +127,10 @@ class _Run:
         else:
             self.batch_allowed = remembered is not False  # try batch until Spotify says 403 once
         mode = "extended" if self.cfg.mode_hint == "extended" or remembered is True else "development"
-        self.enabled_sources = _sources(event, self.cfg.sources)
+        parsed = _event(event)
+        self.enabled_sources = _sources(parsed, self.cfg.sources if self.cfg.sources is not None else SOURCES)
         self.ctx = RunContext(
-            run_id=_run_id(event, started),
+            run_id=parsed.run_id or new_run_id(started),
             started_at=started,
             mode=mode,
             storage=self.storage,
@@ -146,7 +149,7 @@ class _Run:
             rng=rt.rng,
         )
         self.units: list[UnitResult] = []
-        self.listeners: list[dict] = []
+        self.listeners: list[ListenerOutcome] = []
         self.fatal: ExtractorError | None = None
         #: The secret names no listener yet (before the first `authorize`): the run ends at once, cleanly.
         self.not_authorized = False
@@ -226,19 +229,19 @@ class _Run:
         for index, listener in enumerate(creds.listeners):
             label = f"listener #{index + 1}" + (f" ({listener.listener_id})" if listener.listener_id else "")
             api = self.api_for(creds, listener.refresh_token, label)
-            entry = {"listener": label, "listener_id": None, "status": "running", "error": None}
+            entry = ListenerOutcome(label)
             self.listeners.append(entry)
             try:
                 user_id = self.user_id(api, listener.refresh_token, entry)
                 if user_id is None:
                     continue
                 lid = derive_listener_id(user_id)
-                entry["listener_id"] = lid
+                entry.listener_id = lid
                 self.listener_units(api, lid, user_id, enabled)
-                entry["status"] = "done"
+                entry.status = "done"
                 catalogue_api = catalogue_api or api
             except (AuthorizationExpired, CredentialsInvalid) as exc:
-                entry["status"], entry["error"] = "failed", str(exc)
+                entry.status, entry.error = "failed", str(exc)
                 self.fatal = self.fatal or exc
                 if isinstance(exc, CredentialsInvalid):
                     break  # the app's own credentials: every listener would fail the same way
@@ -249,7 +252,7 @@ class _Run:
                 self.fatal = self.fatal or exc
         return RunOutcome(self.summary(), self.fatal)
 
-    def user_id(self, api: SpotifyApi, refresh_token: str, entry: dict) -> str | None:
+    def user_id(self, api: SpotifyApi, refresh_token: str, entry: ListenerOutcome) -> str | None:
         """The Spotify user id behind a refresh token: asked of ``/v1/me`` once, then remembered in the lake,
         so a poll costs no request beyond the data it fetches."""
         doc = self.state.load(profile_key(refresh_token))
@@ -260,7 +263,7 @@ class _Run:
             profile, lambda api=api, profile=profile: api.call("GET /v1/me", lambda sp: sp.me(), profile.stats)
         )
         if not me or not me.get("id"):
-            entry["status"], entry["error"] = "failed", profile.error or "profile without a user id"
+            entry.status, entry.error = "failed", profile.error or "profile without a user id"
             return None
         profile.listener_id = derive_listener_id(me["id"])
         # Only a saving: if an overlapping run remembered it first (the same id) or the write fails, the
@@ -418,73 +421,60 @@ class _Run:
                 continue
 
     # -- summary ------------------------------------------------------------------------------------------
-    def summary(self) -> dict:
-        per_source: dict[str, dict] = {}
+    def summary(self) -> ExtractionSummary:
+        per_source: dict[str, SourceExtraction] = {}
+        requests: dict[str, Counter[str]] = {}
+        skipped: dict[str, Counter[str]] = {}
         for u in self.units:
-            agg = per_source.setdefault(
-                u.source,
-                {
-                    "items_written": 0,
-                    "raw_keys": [],
-                    "requests": Counter(),
-                    "throttled_seconds": 0.0,
-                    "status": "finished",
-                    "units": 0,
-                    "quarantined": 0,
-                    "skipped": Counter(),
-                    "gaps_detected": 0,
-                    "gaps": [],
-                },
-            )
-            agg["units"] += 1
-            agg["items_written"] += u.items_written
-            agg["raw_keys"].extend(u.raw_keys)
-            agg["requests"].update(u.stats.requests)
-            agg["throttled_seconds"] += u.stats.throttled_seconds
-            agg["quarantined"] += len(u.quarantined)
-            agg["skipped"].update(u.skipped)
+            agg = per_source.setdefault(u.source, SourceExtraction())
+            agg.units += 1
+            agg.items_written += u.items_written
+            agg.raw_keys.extend(u.raw_keys)
+            requests.setdefault(u.source, Counter()).update(u.stats.requests)
+            agg.throttled_seconds += u.stats.throttled_seconds
+            agg.quarantined += len(u.quarantined)
+            skipped.setdefault(u.source, Counter()).update(u.skipped)
             if u.gap:
-                agg["gaps_detected"] += 1
-                agg["gaps"].append({"listener_id": u.listener_id, **u.gap})
-            agg["status"] = _worse(agg["status"], u.status)
-        for agg in per_source.values():
-            agg["requests"] = dict(sorted(agg["requests"].items()))
-            agg["skipped"] = dict(sorted(agg["skipped"].items()))
-            agg["throttled_seconds"] = round(agg["throttled_seconds"], 3)
-        statuses = {u.status for u in self.units} | {"failed" for li in self.listeners if li["status"] == "failed"}
+                agg.gaps_detected += 1
+                agg.gaps.append(ListenerGap(u.listener_id, u.gap))
+            agg.status = _worse(agg.status, u.status)
+        for name, agg in per_source.items():
+            agg.requests = dict(sorted(requests[name].items()))
+            agg.skipped = dict(sorted(skipped[name].items()))
+            agg.throttled_seconds = round(agg.throttled_seconds, 3)
+        statuses = {u.status for u in self.units} | {"failed" for li in self.listeners if li.status == "failed"}
         if self.not_authorized:
-            status = "not_authorized"
+            status = EXTRACTION_NOT_AUTHORIZED
         elif self.governor.checkpoint_reason:
-            status = "checkpointed"
+            status = EXTRACTION_CHECKPOINTED
         elif statuses & {"failed", "conflict"}:
-            status = "failed"
+            status = EXTRACTION_FAILED
         else:
-            status = "finished"
-        requests_total: Counter = Counter()
+            status = EXTRACTION_FINISHED
+        requests_total: Counter[str] = Counter()
         for u in self.units:
             requests_total.update(u.stats.requests)
-        return {
-            "run_id": self.ctx.run_id,
-            "stage": "extract",
-            "started_at": iso_millis(self.ctx.started_at),
-            "finished_at": iso_millis(self.rt.clock()),
-            "status": status,
-            "checkpoint_reason": self.governor.checkpoint_reason,
-            "mode": self.ctx.mode,
-            "batch_lookups": self.batch_allowed,
-            "lake": self.rt.storage.describe(),
-            "requests_total": self.governor.requests_made,
-            "requests_by_status": dict(sorted(requests_total.items())),
-            "throttled_seconds": round(sum(u.stats.throttled_seconds for u in self.units), 3),
-            "items_written": sum(u.items_written for u in self.units),
-            "gaps_detected": sum(1 for u in self.units if u.gap),
-            "quarantined": sum(len(u.quarantined) for u in self.units),
-            "error": str(self.fatal) if self.fatal else None,
-            "error_type": type(self.fatal).__name__ if self.fatal else None,
-            "listeners": self.listeners,
-            "sources": per_source,
-            "units": [u.to_dict() for u in self.units],
-        }
+        return ExtractionSummary(
+            run_id=self.ctx.run_id,
+            started_at=iso_millis(self.ctx.started_at),
+            finished_at=iso_millis(self.rt.clock()),
+            status=status,
+            checkpoint_reason=self.governor.checkpoint_reason,
+            mode=self.ctx.mode,
+            batch_lookups=self.batch_allowed,
+            lake=self.rt.storage.describe(),
+            requests_total=self.governor.requests_made,
+            requests_by_status=dict(sorted(requests_total.items())),
+            throttled_seconds=round(sum(u.stats.throttled_seconds for u in self.units), 3),
+            items_written=sum(u.items_written for u in self.units),
+            gaps_detected=sum(1 for u in self.units if u.gap),
+            quarantined=sum(len(u.quarantined) for u in self.units),
+            error=str(self.fatal) if self.fatal else None,
+            error_type=type(self.fatal).__name__ if self.fatal else None,
+            listeners=list(self.listeners),
+            sources=per_source,
+            units=[u.summary() for u in self.units],
+        )
 
 
 _SEVERITY = {"finished": 0, "conflict": 1, "not_started": 2, "checkpointed": 3, "failed": 4}
@@ -500,6 +490,6 @@ def run_extraction(
     """Run once and write ``_runs/<run_id>.json`` (where a runs store is configured)."""
     outcome = _Run(rt, event, remaining_seconds, log).execute()
     if rt.runs_storage is not None:
-        key = RunSummaryKey(outcome.summary["run_id"]).format()
-        rt.runs_storage.put(key, json.dumps(outcome.summary, indent=2, sort_keys=True).encode())
+        key = RunSummaryKey(outcome.summary.run_id).format()
+        rt.runs_storage.put(key, outcome.summary.to_json().encode())
     return outcome

@@ -14,6 +14,7 @@ from extraction.api import SpotifyApi
 from extraction.errors import ApiError, ExtractorError, MalformedResponse
 from extraction.state import KnownIds, cursor_key
 from extraction.units import RunContext, UnitResult, UnitWriter, require_items
+from lake_contract.summaries import Gap
 
 PAGE = 50  # the largest page Spotify serves for the listener endpoints
 SEARCH_PAGE = 10  # search limit since the 2026 development-mode changes
@@ -92,12 +93,12 @@ def recently_played(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> lis
         if not fresh:
             return written
         if after is not None and len(items) >= PAGE and min(played) > after and result.gap is None:
-            result.gap = {
-                "cursor": _iso_ms(after),
-                "oldest_returned": _iso_ms(min(played)),
-                "detail": "50-play page full and its oldest play is newer than the cursor: "
+            result.gap = Gap(
+                cursor=_iso_ms(after),
+                oldest_returned=_iso_ms(min(played)),
+                detail="50-play page full and its oldest play is newer than the cursor: "
                 "plays in between may be beyond Spotify's reach",
-            }
+            )
         prov = writer.provenance("recently_played", path, params)
         writer.write(prov, [item for item, _ in fresh], [i for _, i in fresh])
         written.extend(item for item, _ in fresh)

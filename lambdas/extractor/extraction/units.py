@@ -13,6 +13,7 @@ from extraction.raw import Provenance, encode_ndjson_gz, envelope, iso_millis, q
 from extraction.state import StateStore
 from extraction.storage import Storage
 from lake_contract.endpoints import CATALOGUE_ENDPOINTS
+from lake_contract.summaries import Gap, UnitSummary
 
 
 @dataclass
@@ -43,27 +44,27 @@ class UnitResult:
     stats: CallStats = field(default_factory=CallStats)
     quarantined: list[str] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)  # reason -> count
-    gap: dict | None = None
+    gap: Gap | None = None
     error: str | None = None
     error_type: str | None = None
 
-    def to_dict(self) -> dict:
-        return {
-            "source": self.source,
-            "unit": self.unit,
-            "listener_id": self.listener_id,
-            "status": self.status,
-            "items_written": self.items_written,
-            "raw_keys": list(self.raw_keys),
-            "requests": dict(sorted(self.stats.requests.items())),
-            "throttled_seconds": round(self.stats.throttled_seconds, 3),
-            "quarantined": list(self.quarantined),
-            "skipped": dict(sorted(self.skipped.items())),
-            "gap_detected": self.gap is not None,
-            "gap": self.gap,
-            "error": self.error,
-            "error_type": self.error_type,
-        }
+    def summary(self) -> UnitSummary:
+        """This unit as the run summary lists it."""
+        return UnitSummary(
+            source=self.source,
+            unit=self.unit,
+            listener_id=self.listener_id,
+            status=self.status,
+            items_written=self.items_written,
+            raw_keys=list(self.raw_keys),
+            requests=dict(sorted(self.stats.requests.items())),
+            throttled_seconds=round(self.stats.throttled_seconds, 3),
+            quarantined=list(self.quarantined),
+            skipped=dict(sorted(self.skipped.items())),
+            gap=self.gap,
+            error=self.error,
+            error_type=self.error_type,
+        )
 
 
 class UnitWriter:
