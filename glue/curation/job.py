@@ -355,10 +355,10 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationS
     failed = quality.failures(results)
     if failed:
         out.status = CURATION_FAILED
-        names = ", ".join(
+        failing = ", ".join(
             f"{r.table_name}.{r.check_name} (observed {r.observed:g}, limit {r.threshold:g})" for r in failed
         )
-        raise CurationFailed(f"blocking data-quality check failed: {names}")
+        raise CurationFailed(f"blocking data-quality check failed: {failing}")
     out.tables = publish(state)
     out.status = CURATION_SUCCEEDED
 

@@ -22,6 +22,7 @@ from curation.lake import LakeFS, LakePaths
 from curation.reading import document_catalog
 from curation.session import build_session
 from lake_contract.settings import CurateArguments, SettingsError
+from lake_contract.summaries import CurationSummary
 
 
 def options(argv: list[str]) -> CurateArguments:
@@ -46,7 +47,7 @@ def catalog(args: CurateArguments, paths: LakePaths, spark) -> Catalog | None:
     return GlueCatalog(boto3.client("glue"), database, paths.curated_root, document_catalog(LakeFS(spark), paths))
 
 
-def main(argv: list[str]) -> dict:
+def main(argv: list[str]) -> CurationSummary:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = options(argv)
     paths = lake_paths(args)
