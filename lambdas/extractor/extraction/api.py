@@ -11,8 +11,9 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import requests
 import spotipy
@@ -26,6 +27,18 @@ from lake_contract import endpoints
 #: What a listener authorizes: the scopes of every endpoint of the registry.
 SCOPES = endpoints.SCOPES
 SCOPE = " ".join(SCOPES)
+
+
+class Log(Protocol):
+    """What the extractor logs through: a standard-library Logger, or the Lambda's Powertools Logger (which
+    has the same methods without being one)."""
+
+    def info(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
+    def warning(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
+    def exception(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
 
 # spotipy logs request headers (the Authorization bearer token) and token-request bodies at DEBUG, and
 # every HTTP error at ERROR. We log each request ourselves without headers, so its logger stays quiet.
@@ -136,7 +149,7 @@ class SpotifyApi:
         timeout: float,
         governor: RequestGovernor,
         label: str,
-        logger: logging.Logger | None = None,
+        logger: Log | None = None,
     ):
         self.session = RecordingSession()
         self.cache = WarmTokenCache(refresh_token)

@@ -6,7 +6,6 @@ local ``extract`` command run exactly this code.
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 import uuid
@@ -14,10 +13,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from extraction import sources
-from extraction.api import SpotifyApi
+from extraction.api import Log, SpotifyApi
 from extraction.config import SOURCES, ExtractorConfig
 from extraction.credentials import FileSecretSource, SecretsManagerSource, SecretSource
 from extraction.errors import (
@@ -67,13 +67,19 @@ class Runtime:
     @classmethod
     def from_environment(cls, env: Mapping[str, str], **overrides) -> Runtime:
         config = ExtractorConfig.from_environment(env)
+        # The settings hold exactly one of each pair (validated when they were read).
+        storage: Storage
+        runs_storage: Storage | None
         if config.lake_dir:
-            storage = LocalStorage(config.lake_dir)
-            runs_storage: Storage | None = storage
+            storage = runs_storage = LocalStorage(config.lake_dir)
         else:
-            storage = S3Storage(config.raw_bucket)
+            storage = S3Storage(str(config.raw_bucket))
             runs_storage = S3Storage(config.runs_bucket) if config.runs_bucket else None
-        secrets = SecretsManagerSource(config.secret_id) if config.secret_id else FileSecretSource(config.secret_file)
+        secrets: SecretSource
+        if config.secret_id:
+            secrets = SecretsManagerSource(config.secret_id)
+        else:
+            secrets = FileSecretSource(str(config.secret_file))
         return cls(config=config, storage=storage, runs_storage=runs_storage, secrets=secrets, **overrides)
 
 
@@ -111,7 +117,7 @@ class RunOutcome:
 
 
 class _Run:
-    def __init__(self, rt: Runtime, event: Mapping, remaining_seconds: Callable[[], float], log: logging.Logger):
+    def __init__(self, rt: Runtime, event: Mapping, remaining_seconds: Callable[[], float], log: Log):
         self.rt = rt
         self.cfg = rt.config
         self.log = log
@@ -259,9 +265,7 @@ class _Run:
         if doc.value.get("user_id"):
             return doc.value["user_id"]
         profile = UnitResult("profile", "me", None)
-        me = self.unit(
-            profile, lambda api=api, profile=profile: api.call("GET /v1/me", lambda sp: sp.me(), profile.stats)
-        )
+        me = self.unit(profile, partial(api.call, "GET /v1/me", lambda sp: sp.me(), profile.stats))
         if not me or not me.get("id"):
             entry.status, entry.error = "failed", profile.error or "profile without a user id"
             return None
@@ -294,7 +298,7 @@ class _Run:
                 for endpoint in endpoints_of_unit(source):
                     r = UnitResult(endpoint.name, endpoint.name, lid)
                     work = sources.LISTENER_UNITS[endpoint.name]
-                    self.note_refs(self.unit(r, lambda r=r, work=work: work(self.ctx, api, r)))
+                    self.note_refs(self.unit(r, partial(work, self.ctx, api, r)))
         finally:
             self.remember_pending()
 
@@ -302,9 +306,7 @@ class _Run:
         for kind in ("artists", "tracks"):
             for time_range in sources.TIME_RANGES:
                 r = UnitResult(f"top_{kind}", time_range, lid)
-                items = self.unit(
-                    r, lambda r=r, k=kind, t=time_range: sources.top_items(self.ctx, api, r, kind=k, time_range=t)
-                )
+                items = self.unit(r, partial(sources.top_items, self.ctx, api, r, kind=kind, time_range=time_range))
                 self.note_refs(items)
 
     def playlists_units(self, api: SpotifyApi, lid: str, user_id: str) -> None:
@@ -317,9 +319,7 @@ class _Run:
             if playlist_id in self.captured_playlists:
                 continue
             r = UnitResult("playlists", f"configured-{playlist_id}", lid)
-            playlist = self.unit(
-                r, lambda r=r, p=playlist_id: sources.configured_playlist(self.ctx, api, r, playlist_id=p)
-            )
+            playlist = self.unit(r, partial(sources.configured_playlist, self.ctx, api, r, playlist_id=playlist_id))
             if playlist is None and r.error and "HTTP 403" in r.error:
                 r.status, r.error = "finished", None
                 r.skipped["forbidden (403): not owned or collaborative"] += 1
@@ -369,7 +369,7 @@ class _Run:
         if "searches" in enabled:
             for spec in self.cfg.searches:
                 r = UnitResult("search", sources.search_unit_name(spec.q, spec.type), None)
-                items = self.unit(r, lambda r=r, s=spec: sources.search(ctx, api, r, q=s.q, kind=s.type, pages=s.pages))
+                items = self.unit(r, partial(sources.search, ctx, api, r, q=spec.q, kind=spec.type, pages=spec.pages))
                 self.note_refs(items)
             self.remember_pending()
         if "catalogue" not in enabled:
@@ -387,8 +387,15 @@ class _Run:
 
             allowed = self.unit(
                 r,
-                lambda r=r, k=kind, c=candidates: sources.catalogue_details(
-                    ctx, api, r, kind=k, candidate_ids=c, batch_allowed=self.batch_allowed, on_batch_forbidden=forbid
+                partial(
+                    sources.catalogue_details,
+                    ctx,
+                    api,
+                    r,
+                    kind=kind,
+                    candidate_ids=candidates,
+                    batch_allowed=self.batch_allowed,
+                    on_batch_forbidden=forbid,
                 ),
             )
             if (
@@ -484,9 +491,7 @@ def _worse(a: str, b: str) -> str:
     return a if _SEVERITY.get(a, 4) >= _SEVERITY.get(b, 4) else b
 
 
-def run_extraction(
-    rt: Runtime, event: Mapping, *, remaining_seconds: Callable[[], float], log: logging.Logger
-) -> RunOutcome:
+def run_extraction(rt: Runtime, event: Mapping, *, remaining_seconds: Callable[[], float], log: Log) -> RunOutcome:
     """Run once and write ``_runs/<run_id>.json`` (where a runs store is configured)."""
     outcome = _Run(rt, event, remaining_seconds, log).execute()
     if rt.runs_storage is not None:

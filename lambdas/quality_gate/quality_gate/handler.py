@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 
+from lake_contract.keys import RunSummaryKey
 from lake_contract.settings import QualityGateEvent, QualityGateSettings, SettingsError
 from quality_gate.gate import evaluate
 
@@ -34,7 +35,7 @@ def lambda_handler(event: object, context: object) -> dict[str, Any]:
     except SettingsError as exc:
         raise ValueError(str(exc)) from None
     settings = QualityGateSettings.from_environment(os.environ)
-    key = f"_runs/{run_id}.json"
+    key = RunSummaryKey(run_id).format()
     summary = _read_summary(settings.curated_bucket, key)
     verdict = evaluate(summary, run_id=run_id, max_quarantine_ratio=settings.max_quarantine_ratio)
     logger.info(json.dumps({"message": "quality gate", **verdict.as_dict()}))
