@@ -648,11 +648,16 @@ def hit_score_distribution(rows: list[Row]) -> Figure:
     return fig
 
 
+def exclusion_label(excluded_by: str, value: str | None) -> str:
+    """How the report names one reason a play was left out: "private sessions" or "artist: Name"."""
+    if excluded_by == "private_session":
+        return "private sessions"
+    return f"{excluded_by.replace('_', ' ')}: {value}"
+
+
 def excluded_plays(rows: list[Row]) -> Figure:
     def why(r: Row) -> str:
-        if r["excluded_by"] == "private_session":
-            return "private sessions"
-        return f"{r['excluded_by'].replace('_', ' ')}: {r['excluded_value']}"
+        return exclusion_label(r["excluded_by"], r["excluded_value"])
 
     fig, ax = _figure(height=3.2)
     _barh(ax, _top(_sum_by([{**r, "one": 1} for r in rows], why, "one"), 10), color=PALETTE[8])
