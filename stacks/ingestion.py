@@ -103,7 +103,12 @@ class Ingestion(Construct):
         self.extractor = PythonFunction(
             self,
             "Extractor",
-            code=python_lambda_code(assets.extractor, ("extraction",), skip_pip_install=skip_pip_install),
+            code=python_lambda_code(
+                assets.extractor,
+                ("extraction",),
+                skip_pip_install=skip_pip_install,
+                shared=(assets.contract_package,),
+            ),
             handler=EXTRACTOR_HANDLER,
             description=f"spotify-lake {config.name}: Spotify Web API to the raw zone",
             environment=extractor_environment(config, storage, self.secret),

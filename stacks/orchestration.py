@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from aws_cdk import Aws, Duration, RemovalPolicy, TimeZone
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_sns as sns
@@ -19,6 +18,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.access import READ, grant_key, grant_list, grant_objects
+from stacks.bundling import python_lambda_code
 from stacks.catalog import CatalogAndQuery
 from stacks.config import AssetPaths, EnvironmentConfig
 from stacks.functions import PythonFunction, encrypted_log_group
@@ -80,7 +80,14 @@ class Orchestration(Construct):
         self.quality_gate = PythonFunction(
             self,
             "QualityGate",
-            code=lambda_.Code.from_asset(str(assets.quality_gate), exclude=["**/__pycache__", "tests"]),
+            # Standard library only (boto3 is in the runtime): nothing to pip-install, the contract copied beside it.
+            code=python_lambda_code(
+                assets.quality_gate,
+                ("quality_gate",),
+                skip_pip_install=True,
+                shared=(assets.contract_package,),
+                needs_requirements=False,
+            ),
             handler=QUALITY_GATE_HANDLER,
             description=f"spotify-lake {config.name}: checks a curation run summary before views are refreshed",
             environment={

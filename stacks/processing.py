@@ -104,6 +104,14 @@ class Processing(Construct):
             exclude=["*", f"!{assets.curation_package.name}", f"!{assets.curation_package.name}/**", "**/__pycache__"],
         )
         self.curation_package.grant_read(self.role)
+        # The lake contract the curation package imports, as a second zip with `lake_contract/` at its root.
+        self.contract_package = s3_assets.Asset(
+            self,
+            "ContractPackage",
+            path=str(assets.contract_package.parent),
+            exclude=["*", f"!{assets.contract_package.name}", f"!{assets.contract_package.name}/**", "**/__pycache__"],
+        )
+        self.contract_package.grant_read(self.role)
 
         job_class = glue.PySparkFlexEtlJob if config.glue_flex else glue.PySparkEtlJob
         self.curate_job = job_class(
@@ -115,7 +123,8 @@ class Processing(Construct):
             role=self.role,
             script=glue.Code.from_asset(str(assets.glue_jobs / CURATE_SCRIPT)),
             extra_python_files=[
-                glue.Code.from_bucket(self.curation_package.bucket, self.curation_package.s3_object_key)
+                glue.Code.from_bucket(package.bucket, package.s3_object_key)
+                for package in (self.curation_package, self.contract_package)
             ],
             worker_configuration=glue.WorkerConfiguration(
                 worker_type=_WORKER_TYPES[config.glue_worker_type], number_of_workers=config.glue_workers

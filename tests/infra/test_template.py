@@ -378,3 +378,29 @@ def test_curation_package_asset_has_the_package_at_its_root(synthesized):
     assert "curation/schema.py" in names
     assert "curation/__init__.py" in names
     assert not any(n.startswith(("jobs/", "curation/__pycache__")) for n in names)
+
+
+def test_contract_package_asset_has_the_contract_at_its_root(synthesized):
+    stack = synthesized.stacks["dev"]
+    staged = synthesized.outdir / f"asset.{stack.processing.contract_package.asset_hash}"
+    names = {p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()}
+    assert "lake_contract/__init__.py" in names
+    assert all(n.startswith("lake_contract/") and "__pycache__" not in n for n in names), names
+    _, job = only(synthesized.templates["dev"], "AWS::Glue::Job")
+    extra = json.dumps(job["Properties"]["DefaultArguments"]["--extra-py-files"])
+    # Both zips on --extra-py-files (comma-separated): Glue puts each on the job's sys.path.
+    for asset in (stack.processing.curation_package, stack.processing.contract_package):
+        assert f"{asset.asset_hash}.zip" in extra, asset.node.id
+
+
+def test_both_lambda_assets_ship_the_contract(synthesized):
+    functions = [
+        function
+        for function in resources(synthesized.templates["dev"], "AWS::Lambda::Function").values()
+        if function["Properties"].get("Handler", "").endswith("lambda_handler")
+    ]
+    assert len(functions) == 2, [f["Properties"]["Handler"] for f in functions]
+    for function in functions:
+        asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+        staged = synthesized.outdir / f"asset.{asset_hash}"
+        assert (staged / "lake_contract" / "__init__.py").is_file(), function["Properties"]["Handler"]

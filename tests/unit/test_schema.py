@@ -8,7 +8,8 @@ import duckdb
 import pytest
 
 from curation import schema
-from spotify_lake import duck, tables_doc
+from spotify_lake import tables_doc
+from spotify_lake.adapters import duck
 
 REPO = Path(__file__).resolve().parents[2]
 
