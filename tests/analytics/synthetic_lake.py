@@ -11,8 +11,8 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lake_builder import write_table
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.support.lake_builder import write_table
 
 GENRES = ["indie pop", "techno", "jazz", "hip hop", "folk", "rock", "ambient", "soul"]
 PLATFORMS = [

@@ -583,8 +583,7 @@ def test_development_mode_returns_nulls(dev_mode):
 def test_minutes_are_wall_clock_and_charts_count_streams(tmp_path):
     """Ghost plays on one device count their uncovered part only; a 20 s skip is no stream."""
     from spotify_lake.report.lake import connect, create_views
-
-    from .lake_builder import write_table
+    from tests.support.lake_builder import write_table
 
     def play(pid, at, ms, wall, overlaps, track="Song C"):
         return {
@@ -657,9 +656,9 @@ def test_play_events_leave_excluded_plays_out_and_the_plays_table_keeps_them(utc
 
 def test_private_sessions_are_left_out_by_default_without_any_exclusions(tmp_path):
     from spotify_lake.report.lake import connect, create_views
+    from tests.support.lake_builder import write_exclusions
 
     from . import dataset
-    from .lake_builder import write_exclusions
 
     # Given the same lake with an exclusions file holding only its header line
     lake = dataset.build(tmp_path)

@@ -15,8 +15,8 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
-from lake_builder import write_table
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.support.lake_builder import write_table
 
 GENRES = ["indie pop", "techno", "jazz", "hip hop", "folk", "rock", "ambient", "soul", "k-pop", "metal"]
 REASONS = ["clickrow", "trackdone", "trackdone", "trackdone", "fwdbtn", "playbtn", "appload", "backbtn", "remote"]
