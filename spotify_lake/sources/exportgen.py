@@ -50,7 +50,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from curation.rules import export_row_identity
-from spotify_lake.sources.emulator.catalogue import catalogue_for
+from spotify_lake.sources.emulator.catalogue import Catalogue, Episode, catalogue_for
 from spotify_lake.sources.emulator.listening import DAY_MS, Listener, Play, make_listener, plan_plays, to_ms
 from spotify_lake.sources.emulator.simulation import RECENTLY_PLAYED_REACH, World, parse_now
 
@@ -132,7 +132,7 @@ class _Chapter:
     chapter_uri: str
 
 
-def _chapter(cat, episode) -> _Chapter:
+def _chapter(cat: Catalogue, episode: Episode) -> _Chapter:
     """The audiobook chapter an episode of an :data:`AUDIOBOOK_SHOWS` show stands for."""
     show = cat.shows[episode.show_index]
     number = episode.index - episode.show_index * _EPISODES_PER_SHOW + 1
