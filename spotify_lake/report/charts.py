@@ -684,6 +684,7 @@ def minutes_by_content_type(rows: list[Row]) -> Figure:
     _month_axis(ax, months)
     ax.set_ylabel("hours")
     _thousands(ax)
+    ax.set_ylim(0, max(bottom, default=0) * 1.2 or 1)  # room for the legend above the tallest bar
     ax.legend(loc="upper left", ncols=4)
     return fig
 
