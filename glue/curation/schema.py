@@ -65,6 +65,8 @@ class Table:
             raise ValueError(f"table {self.name}: key columns {missing} are not columns")
         if self.listener_scoped and "listener_id" not in names:
             raise ValueError(f"table {self.name}: listener-scoped tables need listener_id")
+        if len(self.partition_keys) > 1:
+            raise ValueError(f"table {self.name}: at most one partition key (the catalog stores one per table)")
 
     @property
     def edited_by_listener(self) -> bool:
@@ -80,6 +82,11 @@ class Table:
     def all_columns(self) -> tuple[Column, ...]:
         """Data columns followed by partition keys, in the order Spark writes and Athena reads them."""
         return self.columns + self.partition_keys
+
+    @property
+    def partition_key(self) -> str | None:
+        """The name of the table's partition column, or None when the table is not partitioned."""
+        return self.partition_keys[0].name if self.partition_keys else None
 
     def column(self, name: str) -> Column:
         for c in self.all_columns:

@@ -22,8 +22,9 @@ import sys
 from awsglue.utils import getResolvedOptions
 
 from curation.catalog import Catalog, GlueCatalog
-from curation.job import document_catalog, run
+from curation.job import run
 from curation.lake import LakeFS, LakePaths
+from curation.reading import document_catalog
 from curation.session import build_session
 
 OPTIONAL = ("lake_root", "raw_root", "curated_root", "runs_root", "run_id", "full_refresh", "glue_database")

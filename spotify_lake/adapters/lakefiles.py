@@ -45,7 +45,7 @@ def published_locations(lake: Path, table: Table | str) -> dict[str, Path]:
         path = lake / key
         return path.read_text() if path.is_file() else None
 
-    key = spec.partition_keys[0].name if spec.partition_keys else None
+    key = spec.partition_key
     document = read_document(read_text, spec.name, key)
     return {value: lake / location for value, location in sorted(document.locations.items())}
 

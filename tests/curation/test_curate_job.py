@@ -8,8 +8,9 @@ import shutil
 import pytest
 from lakefix import FIXTURES, LISTENER, envelope, fixture_lines, put_api, put_export, standard_lake
 
-from curation.job import CurationFailed, read_published
+from curation.job import CurationFailed
 from curation.lake import LakePaths
+from curation.reading import read_published
 from curation.schema import PLAYS, QUARANTINE, TRACKS
 from curation.spark_schema import struct_type
 from spotify_lake.adapters.lakefiles import published_locations

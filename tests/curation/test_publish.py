@@ -13,7 +13,7 @@ import json
 import pytest
 from lakefix import put_export, standard_lake
 
-from curation import job
+from curation import job, publishing
 from curation.catalog import DocumentCatalog
 from curation.lake import LakeFS, LakePaths
 from spotify_lake.reliability import lakecheck
@@ -55,13 +55,13 @@ def test_a_reader_sees_old_or_new_partitions_at_every_step_of_a_run(spark, tmp_p
 
     for name in ("write_text", "delete", "move"):
         monkeypatch.setattr(LakeFS, name, watching(getattr(LakeFS, name)))
-    write_staged = job._write_staged
+    write_staged = publishing._write_staged
 
     def staged_then_look(table, rows, target):
         write_staged(table, rows, target)
         look(f"version of {table.name} written")
 
-    monkeypatch.setattr(job, "_write_staged", staged_then_look)
+    monkeypatch.setattr(publishing, "_write_staged", staged_then_look)
     switch = DocumentCatalog.switch
 
     def switch_then_look(self, current, changes, dropped):

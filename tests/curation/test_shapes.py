@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from curation.job import read_published
 from curation.lake import LakePaths
+from curation.reading import read_published
 from curation.schema import PLAYS
 from extraction.identity import listener_id
 from spotify_lake.adapters.local_glue import job_argv, run_job

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from curation.catalog import WHOLE_TABLE, TableLocations
-from curation.job import read_published
 from curation.lake import LakePaths
+from curation.reading import read_published
 from curation.schema import TABLES, Table
 
 logger = logging.getLogger(__name__)
