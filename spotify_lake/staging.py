@@ -136,6 +136,13 @@ def _userdata_username(data: bytes) -> str | None:
     return str(name) if name else None
 
 
+#: How a listener finds their Spotify user id: extended-history exports since 2024 no longer name it.
+FIND_USER_ID = (
+    "your Spotify user id is the 'Username' on spotify.com/account/overview (also the `username` in the "
+    "Userdata.json of an account-data export, and the id in your profile link open.spotify.com/user/<id>)"
+)
+
+
 @dataclass(frozen=True)
 class Listener:
     """Who an import is filed under, and why (the command prints ``how``)."""
@@ -177,9 +184,10 @@ def resolve_listener(given: str | None, lake: Path, named: set[str]) -> Listener
         return Listener(only, f"the export names nobody; attributed to the lake's only listener {only}")
     if len(known) > 1:
         raise UserError(
-            f"the export names nobody and the lake has several listeners ({', '.join(sorted(known))}): pass --listener"
+            f"the export names nobody and the lake has several listeners ({', '.join(sorted(known))}): "
+            f"pass --listener USER_ID; {FIND_USER_ID}"
         )
-    raise UserError("no listener known in the lake and the export names none: pass --listener USER_ID")
+    raise UserError(f"no listener known in the lake and the export names none: pass --listener USER_ID; {FIND_USER_ID}")
 
 
 def _heads(path: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:

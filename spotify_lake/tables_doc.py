@@ -17,6 +17,12 @@ def render_table(table: Table) -> str:
     if table.partition_keys:
         # No partition projection: Athena reads the partitions (and their locations) the job registers.
         lines.append("Partitions are registered in the Glue Data Catalog by the curation job.")
+    if table.edited_by_listener:
+        lines.append(
+            f"A CSV file the listener keeps, header line first: `{table.csv_file}` in the lake and at the same key "
+            "of the curated bucket (Glue: OpenCSVSerde, header skipped). Curation never writes it; "
+            "`python -m spotify_lake exclude` does (docs/ANALYTICS.md)."
+        )
     lines += ["", "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
     for c in table.all_columns:
         lines.append(f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.description} |")

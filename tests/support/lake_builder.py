@@ -59,3 +59,11 @@ def write_table(lake: Path, name: str, rows: list[dict[str, Any]]) -> None:
         document = lake / document_key(name)
         document.parent.mkdir(parents=True, exist_ok=True)
         document.write_text(TableLocations(name, partition, locations).to_json())
+
+
+def write_exclusions(lake: Path, text: str) -> Path:
+    """Write the listener's exclusions file (CSV text, header first) where the readers look for it."""
+    path = lake / table("exclusions").csv_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

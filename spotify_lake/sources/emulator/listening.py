@@ -241,10 +241,11 @@ def generate_day(seed: int, listener: Listener, lane: int, day: int) -> list[Pla
                 episode = int(rand() * len(cat.episodes))
                 duration = cat.episodes[episode].duration_ms
                 played = int(duration * (0.15 + 0.85 * rand()))
-                end_reason = "endplay" if played < duration else "trackdone"
-                items.append(
-                    (-1, episode, played, "clickrow", end_reason, False, played < duration, int(rand() * 5_000))
-                )
+                # The last tenth heard means the end was reached (the listener resumed a little way in or skipped
+                # the intro): the export says trackdone, as it does for an episode finished in a later sitting.
+                finished = played >= duration * 0.9
+                end_reason = "trackdone" if finished else "endplay"
+                items.append((-1, episode, played, "clickrow", end_reason, False, not finished, int(rand() * 5_000)))
             sessions.append((items, 0, platform, offline, incognito))
             continue
         mode = rand()
