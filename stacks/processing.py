@@ -9,6 +9,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from lake_contract.settings import CurateArguments
 from stacks.access import (
     READ,
     READ_WRITE,
@@ -209,13 +210,13 @@ class Processing(Construct):
 
 
 def curate_arguments(storage: LakeStorage, config: EnvironmentConfig) -> dict[str, str]:
-    """Job arguments read by ``glue/jobs/curate.py`` (its ``getResolvedOptions`` names); --run_id comes per run.
+    """The job's default arguments (:class:`lake_contract.settings.CurateArguments`); the run id comes per run.
 
     ``--glue_database`` makes the job publish through the Glue Data Catalog (partition locations), which is
     what Athena reads."""
-    return {
-        "--raw_root": f"s3://{storage.raw_bucket.bucket_name}",
-        "--curated_root": f"s3://{storage.curated_bucket.bucket_name}",
-        "--runs_root": f"s3://{storage.curated_bucket.bucket_name}",
-        "--glue_database": database_name(config),
-    }
+    return CurateArguments(
+        raw_root=f"s3://{storage.raw_bucket.bucket_name}",
+        curated_root=f"s3://{storage.curated_bucket.bucket_name}",
+        runs_root=f"s3://{storage.curated_bucket.bucket_name}",
+        glue_database=database_name(config),
+    ).to_arguments()

@@ -10,15 +10,16 @@ aggregation (:func:`source_figures`) turns all of it into the summary's per-sour
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from curation import exports
 from curation.lake import RawObject
-from curation.reading import export_kind, listener_of, read_whole_files, union
+from curation.reading import endpoint_of, export_kind, listener_of, read_whole_files, union
 from curation.state import RunState
+from lake_contract import keys
+from lake_contract.summaries import SourceAccount
 
 
 def split(state: RunState, rows: DataFrame) -> DataFrame:
@@ -41,7 +42,8 @@ def quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], read
     spark = state.spark
     if groups["extractor_quarantine"]:
         files = read_whole_files(spark, groups["extractor_quarantine"])
-        endpoint = F.regexp_extract("raw_object", r"raw/_quarantine/endpoint=([^/]+)/", 1)
+        pattern = keys.QUARANTINE_OBJECT
+        endpoint = F.regexp_extract("raw_object", pattern.regex, pattern.group("endpoint"))
         rows = files.select(
             "raw_object",
             F.lit(-1).cast("bigint").alias("_record_index"),
@@ -58,7 +60,7 @@ def quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], read
         split(state, rows)
     # Spark's file readers skip zero-length files, so empty exports are quarantined from the listing.
     data: list[tuple[str, int, str | None, str, None, str]] = [
-        (o.key, -1, o.key.split("/listener=")[1].split("/")[0], "empty file", None, "export_" + export_kind(o.key))
+        (o.key, -1, listener_of(o.key), "empty file", None, "export_" + export_kind(o.key))
         for o in groups["export"]
         if o.length == 0
     ]
@@ -70,7 +72,7 @@ def quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], read
             listener_of(o.key),
             state.unreadable[o.key],
             None,
-            "api:" + o.key.split("/")[2].removeprefix("endpoint="),
+            f"api:{endpoint_of(o.key) or ''}",
         )
         for o in groups["api"]
         if o.key in state.unreadable
@@ -85,36 +87,29 @@ def quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], read
         split(state, rows)
 
 
-def source_figures(state: RunState, reads: DataFrame) -> dict[str, dict[str, Any]]:
+def source_figures(state: RunState, reads: DataFrame) -> dict[str, SourceAccount]:
     """Per source: read, loaded, duplicates, quarantined by reason, and superseded (curated rows of earlier
     runs that this run replaced; not part of ``read``, so ``read == loaded + duplicates + quarantined``).
     One small aggregation to the driver: the reads (counted from the parsed input) and the labelled outcomes
     are counted in the same job."""
-    sources: dict[str, dict[str, Any]] = {}
-
-    def entry(name: str) -> dict[str, Any]:
-        return sources.setdefault(
-            name,
-            {"read": 0, "loaded": 0, "duplicates": 0, "superseded": 0, "quarantined": {}, "quarantined_total": 0},
-        )
+    sources: dict[str, SourceAccount] = {}
 
     none = F.lit(None).cast("string")
     parts = [reads.select("_source", F.lit("read").alias("outcome"), none.alias("reason"))]
     parts += [o.select("_source", "outcome", none.alias("reason")) for o in state.outcomes]
     parts += [q.select("_source", F.lit("quarantined").alias("outcome"), "reason") for q in state.quarantine]
     for row in union(parts).groupBy("_source", "outcome", "reason").count().collect():
-        e = entry(row["_source"])
+        account = sources.setdefault(row["_source"], SourceAccount())
         if row["outcome"] == "read":
-            e["read"] += row["count"]
+            account.read += row["count"]
         elif row["outcome"] == "kept":
-            e["loaded"] += row["count"]
+            account.loaded += row["count"]
         elif row["outcome"] == "duplicate":
-            e["duplicates"] += row["count"]
+            account.duplicates += row["count"]
         elif row["outcome"] == "superseded":
-            e["superseded"] += row["count"]
+            account.superseded += row["count"]
         else:
-            e["quarantined"][row["reason"]] = e["quarantined"].get(row["reason"], 0) + row["count"]
-            e["quarantined_total"] += row["count"]
+            account.quarantine(row["reason"], row["count"])
     return dict(sorted(sources.items()))
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from curation import api, exports, plays, quality
+from curation import api, exports, plays, quality, schema
 from curation.accounting import quarantine_objects, quarantine_rows, source_figures, split
 from curation.catalog import Catalog
 from curation.lake import LakeFS, LakePaths, RawObject
@@ -30,6 +30,7 @@ from curation.reading import (
     document_catalog,
     empty,
     empty_lines,
+    endpoint_of,
     export_kind,
     library_shows,
     read_api_lines,
@@ -42,28 +43,25 @@ from curation.reading import (
 )
 from curation.schema import (
     ALBUMS,
-    ARTIST_SNAPSHOTS,
     ARTISTS,
     DATA_QUALITY,
-    PLAYLIST_ITEMS,
-    PLAYLISTS,
     PLAYS,
     QUARANTINE,
-    SAVED_TRACKS,
-    SEARCH_RESULTS,
     TABLES,
-    TOP_ITEMS,
     TRACKS,
     Table,
 )
 from curation.session import sized_shuffle
 from curation.spark_schema import struct_type
 from curation.state import RunState, timed
+from lake_contract import endpoints, identity
+from lake_contract.endpoints import Step
+from lake_contract.summaries import CURATION_FAILED, CURATION_NOTHING_TO_DO, CURATION_SUCCEEDED, CurationSummary
 
 logger = logging.getLogger("curation")
 
-#: How far from a new play's end an existing play can be and still merge with it (see plays.ACCOUNT_WINDOW_S).
-MERGE_REACH = timedelta(minutes=3)
+#: The API endpoints whose records are play candidates (``curation.api.recently_played_plays``).
+API_PLAY_ENDPOINTS = endpoints.endpoints_of_step(Step.PLAYS)
 
 
 class CurationFailed(RuntimeError):
@@ -133,7 +131,7 @@ def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str
     new = plays.prepare_new(valid)
     months: set[str] = set()
     if _has_partitions(state, PLAYS):
-        reach = int(MERGE_REACH.total_seconds())
+        reach = identity.MERGE_REACH_S  # how far from a new play a curated one can change fate
         months = _partition_values(
             new.select(
                 F.explode(
@@ -188,7 +186,7 @@ def run(
     full_refresh: bool = False,
     now: datetime | None = None,
     catalog: Catalog | None = None,
-) -> dict:
+) -> CurationSummary:
     """Curate every raw object not yet in the manifest (all of them with ``full_refresh``); returns the summary.
 
     ``catalog`` says where readers find each table (default: the lake's own table documents)."""
@@ -215,33 +213,32 @@ def run(
         len(todo),
         full_refresh,
     )
-    summary: dict = {
-        "run_id": state.run_id,
-        "stage": "curate",
-        "started_at": started.isoformat(),
-        "full_refresh": full_refresh,
-        "raw_objects": {"listed": len(listing), **{k: len(v) for k, v in groups.items()}},
-    }
+    summary = CurationSummary(
+        run_id=state.run_id,
+        started_at=started.isoformat(),
+        full_refresh=full_refresh,
+        raw_objects={"listed": len(listing), **{k: len(v) for k, v in groups.items()}},
+    )
     try:
         if todo:
             with sized_shuffle(spark, sum(o.length for o in todo)):
                 _process(state, groups, summary)
         else:
-            summary.update({"status": "nothing to do", "sources": {}, "tables": {}, "data_quality": []})
+            summary.status, summary.sources, summary.tables, summary.data_quality = CURATION_NOTHING_TO_DO, {}, {}, []
         if todo or full_refresh:
             write_manifest(state, todo)
     finally:
         for df in state.persisted:
             df.unpersist()
         state.fs.delete(paths.staging(state.run_id))
-        summary["finished_at"] = datetime.now(UTC).isoformat()
-        summary.setdefault("status", "failed")
-        state.fs.write_text(f"{paths.runs}/{state.run_id}.json", json.dumps(summary, indent=2, sort_keys=True))
-        logger.info("curation summary %s", json.dumps(summary, sort_keys=True))
+        summary.finished_at = datetime.now(UTC).isoformat()
+        state.fs.write_text(paths.run_summary(state.run_id), summary.to_json())
+        logger.info("curation summary %s", json.dumps(summary.to_dict(), sort_keys=True))
     return summary
 
 
-def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> None:
+def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationSummary) -> None:
+    """Read, merge, stage, check and publish; fills ``out`` (whose status stays failed unless all of it ends)."""
     spark = state.spark
     now = state.now_col
 
@@ -282,8 +279,9 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     quarantine_objects(state, groups, reads)
 
     # Only tables with new input are rebuilt; a full refresh clears the ones whose input is gone.
-    present = {o.key.split("/")[2].removeprefix("endpoint=") for o in groups["api"]}
-    if "recently_played" in present or export_candidates is not None:
+    # The endpoints of this run's API objects: the registry (lake_contract.endpoints) says which step each takes.
+    present = {endpoint_of(o.key) for o in groups["api"]}
+    if present.intersection(API_PLAY_ENDPOINTS) or export_candidates is not None:
         candidates = api.recently_played_plays(envelopes, now)
         if export_candidates is not None:
             candidates = candidates.unionByName(export_candidates)
@@ -291,24 +289,18 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     else:
         state.cleared.add(PLAYS.name)
 
-    snapshot_tables = (
-        (TOP_ITEMS, ("top_artists", "top_tracks"), api.top_items),
-        (SAVED_TRACKS, ("saved_tracks",), api.saved_tracks),
-        (PLAYLISTS, ("playlists",), api.playlists),
-        (PLAYLIST_ITEMS, ("playlist_items",), api.playlist_items),
-        (ARTIST_SNAPSHOTS, ("artists",), api.artist_snapshots),
-        (SEARCH_RESULTS, ("search",), api.search_results),
-    )
-    for table, endpoints, transform in snapshot_tables:
-        if present.intersection(endpoints):
-            curate_keyed(state, table, transform(envelopes, table))
+    for transform, table_name, names in endpoints.snapshot_steps():
+        table = schema.table(table_name)
+        if present.intersection(names):
+            curate_keyed(state, table, api.SNAPSHOT_TRANSFORMS[transform](envelopes, table))
         else:
             state.cleared.add(table.name)
 
-    # catalogue: albums/tracks endpoint lines are loaded (merged attribute-wise) or quarantined
-    for endpoint, key in (("albums", "album_id"), ("tracks", "track_id")):
+    # catalogue endpoints (albums, tracks): lines are loaded (merged attribute-wise) or quarantined
+    for endpoint in endpoints.endpoints_of_step(Step.CATALOGUE):
         if endpoint not in present:
             continue
+        key = schema.table(endpoints.endpoint(endpoint).tables[0]).key[0]
         lines = api.with_item(envelopes, endpoint)
         lines = lines.withColumn(
             "_reason",
@@ -359,21 +351,21 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: dict) -> 
     append(state, DATA_QUALITY, spark.createDataFrame(dq_rows, struct_type(DATA_QUALITY)))
     append(state, QUARANTINE, quarantine_rows(state, checked_at))
 
-    out.update({"sources": sources, "data_quality": [r.as_dict() for r in results]})
+    out.sources, out.data_quality = sources, results
     failed = quality.failures(results)
     if failed:
-        out["status"] = "failed"
-        names = ", ".join(
+        out.status = CURATION_FAILED
+        failing = ", ".join(
             f"{r.table_name}.{r.check_name} (observed {r.observed:g}, limit {r.threshold:g})" for r in failed
         )
-        raise CurationFailed(f"blocking data-quality check failed: {names}")
-    out["tables"] = publish(state)
-    out["status"] = "succeeded"
+        raise CurationFailed(f"blocking data-quality check failed: {failing}")
+    out.tables = publish(state)
+    out.status = CURATION_SUCCEEDED
 
 
-def _play_families(api_endpoints: set[str], export_objects: list[RawObject]) -> frozenset[str]:
+def _play_families(api_endpoints: set[str | None], export_objects: list[RawObject]) -> frozenset[str]:
     """The play families this run's raw objects can yield (an over-estimate is safe, merely slower)."""
-    families = {"api"} if "recently_played" in api_endpoints else set()
+    families = {"api"} if api_endpoints.intersection(API_PLAY_ENDPOINTS) else set()
     for o in export_objects:
         if o.key.startswith(LIBRARY_PREFIX):
             continue

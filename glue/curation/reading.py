@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from collections.abc import Mapping
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -21,9 +22,10 @@ from curation.lake import LakeFS, LakePaths, RawObject, spark_path
 from curation.schema import Table
 from curation.spark_schema import struct_type
 from curation.state import RunState
+from lake_contract import keys
 
 #: ``YourLibrary.json`` of account-data exports: metadata (saved shows), not plays (docs/RAW_ZONE.md).
-LIBRARY_PREFIX = "raw/source=export/endpoint=library/"
+LIBRARY_PREFIX = keys.LIBRARY_PREFIX
 
 
 # --- raw objects -------------------------------------------------------------------------------------------
@@ -41,11 +43,11 @@ def classify(objects: list[RawObject]) -> dict[str, list[RawObject]]:
     for o in objects:
         if o.key.startswith(LIBRARY_PREFIX):
             groups["library"].append(o)
-        elif o.key.startswith("raw/source=api/"):
+        elif o.key.startswith(keys.API_PREFIX):
             groups["api"].append(o)
-        elif o.key.startswith("raw/source=export/"):
+        elif o.key.startswith(keys.EXPORT_PREFIX):
             groups["export"].append(o)
-        elif o.key.startswith("raw/_quarantine/"):
+        elif o.key.startswith(keys.QUARANTINE_PREFIX):
             groups["extractor_quarantine"].append(o)
         else:
             groups["unknown"].append(o)
@@ -53,11 +55,18 @@ def classify(objects: list[RawObject]) -> dict[str, list[RawObject]]:
 
 
 def listener_of(key: str) -> str | None:
-    return key.split("/listener=")[1].split("/")[0] if "/listener=" in key else None
+    """The key's ``listener=`` segment; None for catalogue endpoints and extractor quarantine."""
+    return keys.listener_of(key)
+
+
+def endpoint_of(key: str) -> str | None:
+    """The key's ``endpoint=`` segment (API, export or quarantine key)."""
+    return keys.endpoint_of(key)
 
 
 def export_kind(key: str) -> str:
-    return key.split("/")[2].removeprefix("endpoint=streaming_history_")
+    """``extended``, ``legacy`` or ``account`` of a streaming-history export key."""
+    return (keys.endpoint_of(key) or "").removeprefix(keys.HISTORY_PREFIX)
 
 
 def read_manifest(fs: LakeFS, paths: LakePaths) -> set[tuple[str, int]]:
@@ -84,8 +93,13 @@ def write_manifest(state: RunState, objects: list[RawObject]) -> None:
 # --- raw contents ------------------------------------------------------------------------------------------
 
 
+def _raw_key(path: F.Column | str) -> F.Column:
+    """The raw key (``raw/source=…``, ``raw/_quarantine/…``) at the end of a file's path or URI."""
+    return F.regexp_extract(path, keys.RAW_OBJECT.regex, keys.RAW_OBJECT.group("key"))
+
+
 def _raw_object_col() -> F.Column:
-    return F.regexp_extract(F.url_decode(F.input_file_name()), r"(raw/(?:source=|_quarantine/).*)$", 1)
+    return _raw_key(F.url_decode(F.input_file_name()))
 
 
 def read_api_lines(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
@@ -113,7 +127,7 @@ def gzip_problem(content: bytes | bytearray) -> str | None:
 def unreadable_api_objects(spark: SparkSession, objects: list[RawObject]) -> dict[str, str]:
     """Keys of the API objects that cannot be read, with the reason (a small collect: keys, not data)."""
     files = spark.read.format("binaryFile").load([spark_path(o.path) for o in objects])
-    keyed = files.select(F.regexp_extract("path", r"(raw/source=.*)$", 1).alias("key"), "content")
+    keyed = files.select(_raw_key("path").alias("key"), "content")
     problems = keyed.rdd.map(lambda row: (row.key, gzip_problem(row.content))).filter(lambda kv: kv[1] is not None)
     return dict(problems.collect())
 
@@ -123,7 +137,7 @@ def read_whole_files(spark: SparkSession, objects: list[RawObject]) -> DataFrame
     row and bytes that are not UTF-8 decode to U+FFFD, which the export checks recognise."""
     files = spark.read.format("binaryFile").load([spark_path(o.path) for o in objects])
     return files.select(
-        F.regexp_extract("path", r"(raw/(?:source=|_quarantine/).*)$", 1).alias("raw_object"),
+        _raw_key("path").alias("raw_object"),
         F.decode("content", "UTF-8").alias("text"),
     )
 
@@ -131,7 +145,7 @@ def read_whole_files(spark: SparkSession, objects: list[RawObject]) -> DataFrame
 def library_shows(state: RunState) -> DataFrame | None:
     """Shows saved in every ``YourLibrary.json`` of the lake (not only new ones: a later account export's
     files are typed with the library imported before). Small: one object per account export."""
-    prefix = LIBRARY_PREFIX.removeprefix("raw/").rstrip("/")
+    prefix = LIBRARY_PREFIX.removeprefix(f"{keys.RAW}/").rstrip("/")
     libraries = [o for o in state.fs.list_files(f"{state.paths.raw}/{prefix}") if o.length]
     if not libraries:
         return None
@@ -176,7 +190,7 @@ def read_existing(state: RunState, table: Table, partitions: set[str] | None) ->
 
 
 def read_locations(
-    spark: SparkSession, fs: LakeFS, paths: LakePaths, table: Table, locations: dict[str, str]
+    spark: SparkSession, fs: LakeFS, paths: LakePaths, table: Table, locations: Mapping[str, str]
 ) -> DataFrame | None:
     """The rows at catalog ``locations`` (partition value → location), or None when they hold no file."""
     reader = spark.read.schema(struct_type(table))

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from curation.rules import export_row_identity
+from lake_contract.identity import export_row_identity
 from spotify_lake.sources.emulator.catalogue import Catalogue, Episode, catalogue_for
 from spotify_lake.sources.emulator.listening import DAY_MS, Listener, Play, make_listener, plan_plays, to_ms
 from spotify_lake.sources.emulator.simulation import RECENTLY_PLAYED_REACH, World, parse_now
@@ -91,7 +91,7 @@ class ExportSummary:
 def play_identity(row: dict) -> str:
     """What identifies a play within its end second (minute in account data), as curation keys it: the
     track, episode or audiobook URI, or without one the lower-cased ``title|by`` names, plus the ms played
-    for account-data rows. The rule itself is ``curation.rules.export_row_identity``, which
+    for account-data rows. The rule itself is ``lake_contract.identity.export_row_identity``, whose constants
     ``curation.plays.identity_key`` builds its Spark expression from."""
     return export_row_identity(row)
 

@@ -22,6 +22,9 @@ CURATE_RUN = {
     "run_id": "curate-20240630T120000Z-abc123",
     "stage": "curate",
     "started_at": "2024-06-30T12:00:00+00:00",
+    "finished_at": "2024-06-30T12:03:00+00:00",
+    "full_refresh": False,
+    "raw_objects": {"listed": 3, "api": 2, "export": 1, "library": 0, "extractor_quarantine": 0, "unknown": 0},
     "status": "succeeded",
     "sources": {
         "api": {"read": 6, "loaded": 5, "duplicates": 1, "quarantined": {}, "quarantined_total": 0},

@@ -361,13 +361,19 @@ def test_glue_job_is_glue_5_with_security_configuration(synthesized, env, flex):
 def test_glue_job_arguments_are_the_ones_the_script_reads(synthesized):
     from pathlib import Path
 
+    from lake_contract.settings import ARGUMENT_NAMES, CurateArguments
+
     script = (Path(__file__).resolve().parents[2] / "glue" / "jobs" / "curate.py").read_text()
     _, job = only(synthesized.templates["prod"], "AWS::Glue::Job")
     arguments = job["Properties"]["DefaultArguments"]
-    ours = [a.removeprefix("--") for a in arguments if a.endswith("_root") or a == "--glue_database"]
-    assert sorted(ours) == ["curated_root", "glue_database", "raw_root", "runs_root"]
-    for name in [*ours, "run_id"]:
-        assert f'"{name}"' in script, name
+    ours = {k: v for k, v in arguments.items() if k.removeprefix("--") in ARGUMENT_NAMES}
+    assert sorted(ours) == ["--curated_root", "--glue_database", "--raw_root", "--runs_root"]
+    # Tokens become placeholder strings: the job's own model must read the rest as deployed.
+    concrete = {k: v if isinstance(v, str) else f"s3://resolved{k}" for k, v in ours.items()}
+    parsed = CurateArguments.from_arguments(concrete)
+    assert parsed.roots() == ("s3://resolved--raw_root", "s3://resolved--curated_root", "s3://resolved--runs_root")
+    assert parsed.glue_database == "spotify_lake_prod"
+    assert "CurateArguments.from_arguments" in script
 
 
 def test_curation_package_asset_has_the_package_at_its_root(synthesized):
