@@ -103,8 +103,9 @@ def test_partitions_are_registered_where_the_lake_publishes_them(trino_server, t
         cursor.execute("SELECT listener_id, count(*) FROM plays GROUP BY listener_id ORDER BY 1")
         per_listener = cursor.fetchall()
     assert partitions == ["2024-01", "2024-02", "2024-03", "2024-06"]
-    assert per_month == [["2024-01", 8], ["2024-02", 2], ["2024-03", 1], ["2024-06", 1]]
-    assert per_listener == [["aaaaaaaaaaaaaaaa", 9], ["bbbbbbbbbbbbbbbb", 3]]
+    # the plays table holds the 5 plays the views leave out too (A: 3 in February; B: 2 in January)
+    assert per_month == [["2024-01", 10], ["2024-02", 5], ["2024-03", 1], ["2024-06", 1]]
+    assert per_listener == [["aaaaaaaaaaaaaaaa", 12], ["bbbbbbbbbbbbbbbb", 5]]
 
 
 def _sql_dir(root: Path, view: str, query: str) -> Path:
@@ -121,22 +122,23 @@ def test_a_difference_between_the_engines_is_reported(trino_server, tables, edge
     # Given a view that divides integers (Trino truncates, DuckDB does not) and an unordered-tie query
     sql = _sql_dir(
         tmp_path / "sql",
-        "CREATE OR REPLACE VIEW canary AS\nSELECT listener_id, count(*) / 2 AS half FROM plays GROUP BY listener_id",
-        "SELECT listener_id, count(*) / 4 AS quarter FROM plays GROUP BY listener_id ORDER BY listener_id",
+        "CREATE OR REPLACE VIEW canary AS\nSELECT listener_id, count(*) / 8 AS eighth FROM plays GROUP BY listener_id",
+        "SELECT listener_id, count(*) / 5 AS fifth FROM plays GROUP BY listener_id ORDER BY listener_id",
     )
     results = run_check(trino_server, edge_lake, tables, time_zone="UTC", schema="canary", sql_dir=sql)
-    # Then both are mismatches, and the first difference is listener A's 9 plays: 9 / 2 = 4 in Trino, 4.5 in DuckDB
+    # Then both are mismatches, and the first difference is listener A's 12 curated plays: 12 / 8 = 1 in Trino,
+    # 1.5 in DuckDB
     assert results["mismatches"] == 2
     view = results["views"]["canary"]
     assert (view["rows_trino"], view["rows_duckdb"], view["equal"]) == (2, 2, False)
-    assert (view["first_difference"]["column"], view["first_difference"]["trino"]) == ("half", 4)
-    assert view["first_difference"]["duckdb"] == 4.5
+    assert (view["first_difference"]["column"], view["first_difference"]["trino"]) == ("eighth", 1)
+    assert view["first_difference"]["duckdb"] == 1.5
     query = results["queries"]["check_query"]
     assert (query["rows"], query["ok"], query["first_difference"]["trino"], query["first_difference"]["duckdb"]) == (
         2,
         False,
         2,
-        2.25,
+        2.4,
     )
 
 
@@ -159,6 +161,6 @@ def test_a_column_type_glue_declares_wrongly_fails_in_trino(trino_server, tables
     view = results["views"]["canary"]
     assert view["equal"] is False
     assert "track_name" in view["first_difference"]["trino_error"]
-    assert view["rows_duckdb"] == 12
+    assert view["rows_duckdb"] == 17  # every curated play, the 5 the views leave out included
     assert results["queries"]["check_query"]["ok"] is True
     assert results["mismatches"] == 1
