@@ -1,7 +1,7 @@
 """A richer synthetic curated lake (three listeners, a year of plays, an extended-mode catalogue) for the README's
 report images when the full demo pipeline is not at hand. Not used by the tests; run:
 
-    .venv/bin/python tests/analytics/synthetic_lake.py out/synthetic_lake
+    .venv/bin/python -m tests.analytics.synthetic_lake out/synthetic_lake
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lake_builder import write_table
+from tests.support.lake_builder import write_table
 
 GENRES = ["indie pop", "techno", "jazz", "hip hop", "folk", "rock", "ambient", "soul"]
 PLATFORMS = [

@@ -83,6 +83,7 @@ def assert_offline(text: str, urls: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
+    """The full lake's report: every chart drawn (about 20 s of CPU), so the tests reading it are marked slow."""
     lake = dataset.build(tmp_path_factory.mktemp("report_lake"))
     (lake / "_runs").mkdir()
     (lake / "_runs" / "curate-20240630T120000Z-abc123.json").write_text(json.dumps(CURATE_RUN))
@@ -108,6 +109,7 @@ def test_every_view_file_has_a_chart_entry():
         assert chart.caption
 
 
+@pytest.mark.slow
 def test_every_view_is_charted_on_the_full_lake(report):
     summary, cards, _ = report
     assert sorted(cards.cards) == sorted(VIEWS)
@@ -132,11 +134,13 @@ def test_every_view_is_charted_on_the_full_lake(report):
         }
 
 
+@pytest.mark.slow
 def test_page_is_self_contained(report):
     _, cards, text = report
     assert_offline(text, cards.urls)
 
 
+@pytest.mark.slow
 def test_page_shows_the_run_numbers(report):
     summary, _, text = report
     assert summary.facts.plays == 12
@@ -155,6 +159,7 @@ def embedded(text: str) -> dict:
     return json.loads(text.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0])
 
 
+@pytest.mark.slow
 def test_page_embeds_aggregates_and_year_reviews(report):
     summary, _, text = report
     data = embedded(text)
@@ -178,6 +183,7 @@ def test_page_embeds_aggregates_and_year_reviews(report):
     assert (summary.out / "csv" / "year_review.csv").read_text(encoding="utf-8").startswith("scope,year,plays,")
 
 
+@pytest.mark.slow
 def test_highlights_come_first_and_data_last(report):
     _, _, text = report
     order = [text.index(f'<section id="{s}"') for s in ("highlights", "listening", "top", "years", "views", "data")]
@@ -187,6 +193,7 @@ def test_highlights_come_first_and_data_last(report):
     assert "unparseable ts" in data
 
 
+@pytest.mark.slow
 def test_csv_holds_the_view_rows(report):
     summary, _, _ = report
     csv = next(v.csv for v in summary.views if v.view == "listening_streaks").read_text(encoding="utf-8")
@@ -200,6 +207,7 @@ def test_csv_holds_the_view_rows(report):
     ]
 
 
+@pytest.mark.slow
 def test_development_mode_lake_says_what_is_missing_and_why(tmp_path):
     lake = dataset.build(tmp_path / "lake", development_mode=True)
     summary = build_report(lake, tmp_path / "out", listener=A)

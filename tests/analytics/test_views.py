@@ -582,8 +582,7 @@ def test_development_mode_returns_nulls(dev_mode):
 def test_minutes_are_wall_clock_and_charts_count_streams(tmp_path):
     """Ghost plays on one device count their uncovered part only; a 20 s skip is no stream."""
     from spotify_lake.report.lake import connect, create_views
-
-    from .lake_builder import write_table
+    from tests.support.lake_builder import write_table
 
     def play(pid, at, ms, wall, overlaps, track="Song C"):
         return {

@@ -6,7 +6,6 @@ import json
 import shutil
 
 import pytest
-from lakefix import FIXTURES, LISTENER, envelope, fixture_lines, put_api, put_export, standard_lake
 
 from curation.job import CurationFailed, read_published
 from curation.lake import LakePaths
@@ -14,6 +13,7 @@ from curation.schema import PLAYS, QUARANTINE, TRACKS
 from curation.spark_schema import struct_type
 from spotify_lake.adapters.lakefiles import published_locations
 from spotify_lake.adapters.local_glue import job_argv, run_job
+from tests.support.lakefix import FIXTURES, LISTENER, envelope, fixture_lines, put_api, put_export, standard_lake
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

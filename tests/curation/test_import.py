@@ -7,12 +7,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from lakefix import EXPORT_FILES, FIXTURES, LISTENER, USER
 
 from extraction.identity import listener_id
 from spotify_lake.cli import main
 from spotify_lake.errors import UserError
 from spotify_lake.staging import export_kind, stage_export
+from tests.support.lakefix import EXPORT_FILES, FIXTURES, LISTENER, USER
 
 
 def _zip(tmp_path: Path) -> Path:

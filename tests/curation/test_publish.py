@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from lakefix import put_export, standard_lake
 
 from curation import job
 from curation.catalog import DocumentCatalog
 from curation.lake import LakeFS, LakePaths
 from spotify_lake.reliability import lakecheck
+from tests.support.lakefix import put_export, standard_lake
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

@@ -4,19 +4,17 @@ Every play carries what an extended privacy export carries (ms_played, reason_st
 the catalogue has release years and genres, so every figure of the report has something to show. The browser
 test uses a small one; docs/REPORT.md's size and speed figures come from the 150,000-play decade:
 
-    .venv/bin/python tests/report/history.py out/decade_lake --plays 150000 --years 10
+    .venv/bin/python -m tests.report.history out/decade_lake --plays 150000 --years 10
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
-from lake_builder import write_table
+from tests.support.lake_builder import write_table
 
 GENRES = ["indie pop", "techno", "jazz", "hip hop", "folk", "rock", "ambient", "soul", "k-pop", "metal"]
 REASONS = ["clickrow", "trackdone", "trackdone", "trackdone", "fwdbtn", "playbtn", "appload", "backbtn", "remote"]

@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "curation" / "fixtures"
 USER = "listener-one"
 LISTENER = hashlib.sha256(f"spotify-user:{USER}".encode()).hexdigest()[:16]
 EXPORT_FILES = {
