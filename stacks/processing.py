@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, Duration, Fn, RemovalPolicy
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
@@ -106,6 +108,8 @@ class Processing(Construct):
         self.curation_package.grant_read(self.role)
 
         job_class = glue.PySparkFlexEtlJob if config.glue_flex else glue.PySparkEtlJob
+        # The standard job is limited to one run at a time; the Flex job is given no limit.
+        concurrency: dict[str, Any] = {} if config.glue_flex else {"max_concurrent_runs": 1}
         self.curate_job = job_class(
             self,
             "CurateJob",
@@ -127,7 +131,7 @@ class Processing(Construct):
                 **curate_arguments(storage, config),
                 "--custom-logGroup-prefix": self.log_group_prefix,
             },
-            **({} if config.glue_flex else {"max_concurrent_runs": 1}),
+            **concurrency,
         )
         acknowledge(
             self.curate_job,
