@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("import_export", "stage a Spotify privacy export into the lake's raw zone"),
     "curate": ("curate", "run the Glue curation job on local Spark"),
     "report": ("report", "build the views in DuckDB and write the HTML report, PNGs and CSVs"),
+    "exclude": (
+        "exclude",
+        "list, add or remove what the analyses leave out (artists, tracks, shows, private sessions)",
+    ),
     "run": ("run", "extract, curate and report in one go"),
     "demo": ("demo", "synthetic export + emulator + run, into out/"),
     "bench": ("bench", "benchmarks: transform, scaling, queries, API calls, cost"),

@@ -12,10 +12,12 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from lake_contract.settings import ExtractionEvent, ExtractorSettings, SearchSpec
+from lake_contract.summaries import CurationSummary, ExtractionSummary
 from spotify_lake.adapters.local_glue import job_argv, run_job
 from spotify_lake.adapters.local_lambda import invoke_handler
 
@@ -40,41 +42,42 @@ class ExtractOptions:
     #: Narrow this run to these sources (the event's ``sources``); None runs every configured source.
     sources: Sequence[str] | None = None
 
-    def event(self) -> dict:
+    def event(self) -> ExtractionEvent:
         """The Lambda event for one run, as the schedule or the state machine would send it."""
-        event: dict = {}
-        if self.run_id:
-            event["run_id"] = self.run_id
-        if self.sources is not None:
-            event["sources"] = list(self.sources)
-        return event
+        return ExtractionEvent(
+            run_id=self.run_id or None, sources=None if self.sources is None else tuple(self.sources)
+        )
 
-    def environment(self, lake: Path, secret_file: Path) -> dict[str, str]:
-        return {
-            "LAKE_DIR": str(lake),
-            "SECRET_FILE": str(secret_file),
-            "SPOTIFY_MODE_HINT": self.mode_hint,
-            "REQUEST_BUDGET": str(self.request_budget),
-            "RETRY_AFTER_CAP_SECONDS": str(self.retry_after_cap_seconds),
-            "SEARCHES": json.dumps([{"q": q, "type": "track"} for q in self.searches]),
-            "PLAYLIST_IDS": ",".join(self.playlist_ids),
-        }
+    def settings(self, lake: Path, secret_file: Path) -> ExtractorSettings:
+        """The extractor's settings for a local lake and secret file (the Lambda has buckets and a secret ARN)."""
+        return ExtractorSettings(
+            lake_dir=str(lake),
+            secret_file=str(secret_file),
+            mode_hint=self.mode_hint,
+            request_budget=self.request_budget,
+            retry_after_cap_seconds=self.retry_after_cap_seconds,
+            searches=tuple(SearchSpec(q) for q in self.searches),
+            playlist_ids=tuple(self.playlist_ids),
+        )
 
 
-def invoke_extractor(env: dict[str, str], options: ExtractOptions, *, clock=None) -> dict:
+def invoke_extractor(env: dict[str, str], options: ExtractOptions, *, clock=None) -> ExtractionSummary:
     """Run the deployed Lambda handler once, in-process, with ``env`` as its environment; return its summary.
 
     Raises ``extraction.config.ConfigError`` for a bad environment and the extractor's own errors
     (``AuthorizationExpired`` …) exactly as the Lambda would.
     """
-    return invoke_handler(env, options.event(), time_limit_seconds=options.time_limit_seconds, clock=clock)
+    returned = invoke_handler(
+        env, options.event().to_event(), time_limit_seconds=options.time_limit_seconds, clock=clock
+    )
+    return ExtractionSummary.from_dict(returned)
 
 
-def extract_from_emulator(emu, lake: Path, options: ExtractOptions = ExtractOptions()) -> dict:
+def extract_from_emulator(emu, lake: Path, options: ExtractOptions = ExtractOptions()) -> ExtractionSummary:
     """Extract every listener of a running emulator into ``lake``; dates follow the emulator's simulated clock."""
     with tempfile.TemporaryDirectory(prefix="spotify-lake-emulator-") as folder:
         secret_file = write_emulator_secret(emu, Path(folder) / "secret.json")
-        env = options.environment(lake, secret_file) | emulator_endpoints(emu)
+        env = at_emulator(options.settings(lake, secret_file), emu).to_environment()
         return invoke_extractor(env, options, clock=lambda: emu.now)
 
 
@@ -86,14 +89,16 @@ def write_emulator_secret(emu, path: Path) -> Path:
     return path
 
 
-def emulator_endpoints(emu) -> dict[str, str]:
-    """Environment pointing the extractor's spotipy at the emulator instead of api.spotify.com."""
-    return {"SPOTIFY_API_PREFIX": emu.api_prefix, "SPOTIFY_TOKEN_URL": emu.token_url}
+def at_emulator(settings: ExtractorSettings, emu) -> ExtractorSettings:
+    """``settings`` with the extractor's spotipy pointed at the emulator instead of api.spotify.com."""
+    return replace(settings, api_prefix=emu.api_prefix, token_url=emu.token_url)
 
 
-def extract_from_spotify(secret_file: Path, lake: Path, options: ExtractOptions = ExtractOptions()) -> dict:
+def extract_from_spotify(
+    secret_file: Path, lake: Path, options: ExtractOptions = ExtractOptions()
+) -> ExtractionSummary:
     """Extract from the real Spotify Web API with the credentials ``authorize --local`` stored."""
-    return invoke_extractor(options.environment(lake, secret_file), options)
+    return invoke_extractor(options.settings(lake, secret_file).to_environment(), options)
 
 
 # -- progress display -------------------------------------------------------------------------------
@@ -127,22 +132,19 @@ class Progress:
 # -- the stages -------------------------------------------------------------------------------------
 
 
-def curate(lake: Path, *, full_refresh: bool = False) -> dict:
+def curate(lake: Path, *, full_refresh: bool = False) -> CurationSummary:
     """Run the Glue curation job script on local Spark over ``lake``; returns the run summary."""
     return run_job(job_argv(lake, full_refresh=full_refresh, run_id=None))
 
 
-def describe_extract(summary: dict) -> str:
-    gaps = f", {summary['gaps_detected']} gap(s) reported" if summary.get("gaps_detected") else ""
-    return f"{summary['items_written']} items, {summary['requests_total']} API requests, {summary['status']}{gaps}"
+def describe_extract(summary: ExtractionSummary) -> str:
+    gaps = f", {summary.gaps_detected} gap(s) reported" if summary.gaps_detected else ""
+    return f"{summary.items_written} items, {summary.requests_total} API requests, {summary.status}{gaps}"
 
 
-def describe_curate(summary: dict) -> str:
-    totals = {"read": 0, "loaded": 0, "duplicates": 0, "quarantined_total": 0}
-    for figures in summary.get("sources", {}).values():
-        for key in totals:
-            totals[key] += figures.get(key, 0)
+def describe_curate(summary: CurationSummary) -> str:
+    totals = summary.totals()
     return (
-        f"{totals['read']} records read = {totals['loaded']} loaded + {totals['duplicates']} duplicates"
-        f" + {totals['quarantined_total']} quarantined"
+        f"{totals.read} records read = {totals.loaded} loaded + {totals.duplicates} duplicates"
+        f" + {totals.quarantined_total} quarantined"
     )

@@ -17,12 +17,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from extraction.identity import listener_id as derive_listener_id
+from lake_contract.endpoints import HISTORY_ENDPOINTS
+from lake_contract.keys import (
+    LIBRARY_ENDPOINT,
+    SOURCE_API,
+    SOURCE_EXPORT,
+    ExportKey,
+    RunSummaryKey,
+    listener_folders_glob,
+)
 from spotify_lake.errors import UserError
 
-_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^Streaming_History_(Audio|Video)_.*\.json$"), "extended"),
-    (re.compile(r"^endsong_\d+\.json$"), "legacy"),
-    (re.compile(r"^StreamingHistory.*\.json$"), "account"),
+#: File-name patterns of the streaming-history kinds, from the endpoint registry, tried in its order.
+_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(e.files), e.export_kind) for e in HISTORY_ENDPOINTS if e.files
 )
 _LISTENER_ID = re.compile(r"^[0-9a-f]{16}$")
 
@@ -37,9 +45,7 @@ def export_kind(file_name: str) -> str | None:
 
 def export_key(kind: str, listener: str, data: bytes, file_name: str) -> str:
     """Raw key of an export file; ``kind`` ``library`` is ``YourLibrary.json`` (saved shows), the rest history."""
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    endpoint = "library" if kind == "library" else f"streaming_history_{kind}"
-    return f"raw/source=export/endpoint={endpoint}/listener={listener}/sha256={digest}/{file_name}"
+    return ExportKey.for_file(kind, listener, hashlib.sha256(data).hexdigest(), file_name).format()
 
 
 @dataclass
@@ -95,7 +101,7 @@ def _contents(path: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
 def known_listeners(lake: Path) -> set[str]:
     """Listener ids that already have raw data in the lake (API or export)."""
     found = set()
-    for pattern in ("raw/source=api/endpoint=*/listener=*", "raw/source=export/endpoint=*/listener=*"):
+    for pattern in (listener_folders_glob(SOURCE_API), listener_folders_glob(SOURCE_EXPORT)):
         found.update(p.name.split("=", 1)[1] for p in lake.glob(pattern) if p.is_dir())
     return found
 
@@ -128,6 +134,13 @@ def _userdata_username(data: bytes) -> str | None:
         return None
     name = doc.get("username") if isinstance(doc, dict) else None
     return str(name) if name else None
+
+
+#: How a listener finds their Spotify user id: extended-history exports since 2024 no longer name it.
+FIND_USER_ID = (
+    "your Spotify user id is the 'Username' on spotify.com/account/overview (also the `username` in the "
+    "Userdata.json of an account-data export, and the id in your profile link open.spotify.com/user/<id>)"
+)
 
 
 @dataclass(frozen=True)
@@ -171,9 +184,10 @@ def resolve_listener(given: str | None, lake: Path, named: set[str]) -> Listener
         return Listener(only, f"the export names nobody; attributed to the lake's only listener {only}")
     if len(known) > 1:
         raise UserError(
-            f"the export names nobody and the lake has several listeners ({', '.join(sorted(known))}): pass --listener"
+            f"the export names nobody and the lake has several listeners ({', '.join(sorted(known))}): "
+            f"pass --listener USER_ID; {FIND_USER_ID}"
         )
-    raise UserError("no listener known in the lake and the export names none: pass --listener USER_ID")
+    raise UserError(f"no listener known in the lake and the export names none: pass --listener USER_ID; {FIND_USER_ID}")
 
 
 def _heads(path: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
@@ -233,11 +247,11 @@ def stage_export(path: Path, lake: Path, *, listener: str | None = None, now: da
     libraries = [n for n in summary.ignored if n.rsplit("/", 1)[-1] == LIBRARY]
     for name in libraries:
         summary.ignored.remove(name)
-        kinds[name] = "library"
+        kinds[name] = LIBRARY_ENDPOINT
     for name, data in _contents(path, list(kinds)):
         key = export_key(kinds[name], summary.listener_id, data, name.rsplit("/", 1)[-1])
         (summary.staged if _write_once(lake / key, data) else summary.already_present).append(key)
-    runs = lake / "_runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    (runs / f"{summary.run_id}.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    target = lake / RunSummaryKey(summary.run_id).format()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
     return summary

@@ -30,12 +30,23 @@ class BundlingFailed(RuntimeError):
 
 @jsii.implements(ILocalBundling)
 class LocalPythonBundling:
-    """Copy ``packages`` of ``source`` into the asset and pip-install ``source/requirements.txt`` beside them."""
+    """Copy ``packages`` of ``source`` (and the ``shared`` package folders, such as the lake contract) into the
+    asset, and pip-install ``source/requirements.txt`` beside them unless ``needs_requirements`` is off."""
 
-    def __init__(self, source: Path, packages: tuple[str, ...], *, skip_pip_install: bool) -> None:
+    def __init__(
+        self,
+        source: Path,
+        packages: tuple[str, ...],
+        *,
+        skip_pip_install: bool,
+        shared: tuple[Path, ...] = (),
+        needs_requirements: bool = True,
+    ) -> None:
         self._source = source
         self._packages = packages
-        self._skip_pip_install = skip_pip_install
+        self._shared = shared
+        self._skip_pip_install = skip_pip_install or not needs_requirements
+        self._needs_requirements = needs_requirements
 
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: object) -> bool:
         out = Path(output_dir)
@@ -44,11 +55,11 @@ class LocalPythonBundling:
             self._pip_install(requirements, out)
         elif not self._skip_pip_install:
             raise BundlingFailed(f"{requirements} is missing: the Lambda would start without its dependencies")
-        for package in self._packages:
-            src = self._source / package
+        folders = [self._source / package for package in self._packages] + list(self._shared)
+        for src in folders:
             if not src.is_dir():
                 raise BundlingFailed(f"{src} is missing: nothing to bundle")
-            shutil.copytree(src, out / package, ignore=_IGNORED, dirs_exist_ok=True)
+            shutil.copytree(src, out / src.name, ignore=_IGNORED, dirs_exist_ok=True)
         return True
 
     @staticmethod
@@ -63,8 +74,15 @@ class LocalPythonBundling:
             raise BundlingFailed(f"pip install -r {requirements} for {_PIP_PLATFORM} failed:\n{result.stderr[-2000:]}")
 
 
-def python_lambda_code(source: Path, packages: tuple[str, ...], *, skip_pip_install: bool) -> lambda_.Code:
-    """Lambda code built locally from ``source``; never falls back to Docker."""
+def python_lambda_code(
+    source: Path,
+    packages: tuple[str, ...],
+    *,
+    skip_pip_install: bool,
+    shared: tuple[Path, ...] = (),
+    needs_requirements: bool = True,
+) -> lambda_.Code:
+    """Lambda code built locally from ``source`` plus the ``shared`` packages; never falls back to Docker."""
     return lambda_.Code.from_asset(
         str(source),
         # Hash the built output, so a source-only test bundle never passes for the real one in a cached cdk.out.
@@ -72,6 +90,12 @@ def python_lambda_code(source: Path, packages: tuple[str, ...], *, skip_pip_inst
         bundling=BundlingOptions(
             # Required by the API but unused: local bundling always succeeds or raises.
             image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.13"),
-            local=LocalPythonBundling(source, packages, skip_pip_install=skip_pip_install),
+            local=LocalPythonBundling(
+                source,
+                packages,
+                skip_pip_install=skip_pip_install,
+                shared=shared,
+                needs_requirements=needs_requirements,
+            ),
         ),
     )

@@ -30,6 +30,17 @@ assert set(GLUE_TYPES) == set(schema.COLUMN_TYPES), "every schema type needs a G
 
 ATHENA_ENGINE = "Athena engine version 3"
 
+#: A listener-kept table (``file_format="csv"``): OpenCSVSerde, as Athena documents it for quoted CSV (every
+#: column a string), with the header line skipped. Spelled out rather than ``DataFormat.CSV`` so the SerDe is
+#: what the athena-check reproduces in Trino.
+CSV_FORMAT = glue.DataFormat(
+    input_format=glue.InputFormat.TEXT,
+    output_format=glue.OutputFormat.HIVE_IGNORE_KEY_TEXT,
+    serialization_library=glue.SerializationLibrary.OPEN_CSV,
+    classification_string=glue.ClassificationString.CSV,
+)
+CSV_PARAMETERS = {"skip.header.line.count": "1"}
+
 
 def glue_columns(columns: tuple[schema.Column, ...]) -> list[glue.Column]:
     return [glue.Column(name=c.name, type=GLUE_TYPES[c.type], comment=c.description) for c in columns]
@@ -81,7 +92,8 @@ class CatalogAndQuery(Construct):
             prefix = table_prefix(table)
             # No partition projection: Athena would ignore the partitions (and their run-scoped locations)
             # that the curation job registers when it publishes.
-            parameters = {"parquet.compression": "SNAPPY"}
+            csv = table.edited_by_listener
+            parameters = dict(CSV_PARAMETERS) if csv else {"parquet.compression": "SNAPPY"}
             self.tables[table.name] = glue.S3Table(
                 self,
                 f"Table-{table.name}",
@@ -90,11 +102,11 @@ class CatalogAndQuery(Construct):
                 description=table.description,
                 storage=glue.S3TableStorage.from_bucket(storage.curated_bucket),
                 s3_prefix=prefix,
-                data_format=glue.DataFormat.PARQUET,
+                data_format=CSV_FORMAT if csv else glue.DataFormat.PARQUET,
                 columns=glue_columns(table.columns),
                 partition_keys=glue_columns(table.partition_keys) or None,
                 parameters=parameters,
-                compressed=True,
+                compressed=not csv,
             )
 
         self.workgroup = athena.CfnWorkGroup(

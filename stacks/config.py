@@ -288,6 +288,8 @@ class AssetPaths:
     quality_gate: Path = REPO_ROOT / "lambdas" / "quality_gate"
     glue_jobs: Path = REPO_ROOT / "glue" / "jobs"
     curation_package: Path = REPO_ROOT / "glue" / "curation"
+    # Shipped with every runtime: both Lambdas' assets and the Glue job's --extra-py-files.
+    contract_package: Path = REPO_ROOT / "contract" / "lake_contract"
     views: Path = REPO_ROOT / "sql" / "views"
     queries: Path = REPO_ROOT / "sql" / "queries"
 

@@ -14,6 +14,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from lake_contract.settings import ExtractionEvent, ExtractorSettings, SearchSpec
 from stacks.access import READ_WRITE, WRITE, grant_key, grant_list, grant_objects
 from stacks.bundling import python_lambda_code
 from stacks.config import AssetPaths, EnvironmentConfig
@@ -103,7 +104,12 @@ class Ingestion(Construct):
         self.extractor = PythonFunction(
             self,
             "Extractor",
-            code=python_lambda_code(assets.extractor, ("extraction",), skip_pip_install=skip_pip_install),
+            code=python_lambda_code(
+                assets.extractor,
+                ("extraction",),
+                skip_pip_install=skip_pip_install,
+                shared=(assets.contract_package,),
+            ),
             handler=EXTRACTOR_HANDLER,
             description=f"spotify-lake {config.name}: Spotify Web API to the raw zone",
             environment=extractor_environment(config, storage, self.secret),
@@ -137,7 +143,7 @@ class Ingestion(Construct):
                 # Only what Spotify forgets (its last 50 plays) and the artists they name; the daily
                 # pipeline run takes the snapshot sources once a day.
                 input=scheduler.ScheduleTargetInput.from_object(
-                    {"trigger": "schedule", "sources": list(FREQUENT_SOURCES)}
+                    ExtractionEvent(sources=FREQUENT_SOURCES, trigger="schedule").to_event()
                 ),
                 retry_attempts=0,
                 dead_letter_queue=self.failed_invocations,
@@ -196,13 +202,16 @@ class Ingestion(Construct):
 def extractor_environment(
     config: EnvironmentConfig, storage: LakeStorage, secret: secretsmanager.ISecret
 ) -> dict[str, str]:
-    """The variables ``extraction.config.ExtractorConfig.from_environment`` reads (names are its interface)."""
+    """The extractor's settings (the contract's model, which ``extraction.config`` parses) and Powertools'."""
+    settings = ExtractorSettings(
+        raw_bucket=storage.raw_bucket.bucket_name,
+        runs_bucket=storage.curated_bucket.bucket_name,
+        secret_id=secret.secret_arn,
+        mode_hint=config.spotify_app_mode,
+        searches=tuple(SearchSpec(q) for q in config.search_queries),
+    )
     return {
-        "RAW_BUCKET": storage.raw_bucket.bucket_name,
-        "RUNS_BUCKET": storage.curated_bucket.bucket_name,
-        "SECRET_ID": secret.secret_arn,
-        "SPOTIFY_MODE_HINT": config.spotify_app_mode,
-        "SEARCHES": json.dumps([{"q": q} for q in config.search_queries]),
+        **settings.to_environment(),
         "POWERTOOLS_SERVICE_NAME": "extractor",
         "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace(config),
         "LOG_LEVEL": "INFO",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from aws_cdk import Aws, Duration, RemovalPolicy, TimeZone
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_sns as sns
@@ -18,7 +17,16 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from lake_contract.settings import (
+    CURATE_RUN_ID_PREFIX,
+    EXTRACT_RUN_ID_PREFIX,
+    CurateArguments,
+    ExtractionEvent,
+    QualityGateEvent,
+    QualityGateSettings,
+)
 from stacks.access import READ, grant_key, grant_list, grant_objects
+from stacks.bundling import python_lambda_code
 from stacks.catalog import CatalogAndQuery
 from stacks.config import AssetPaths, EnvironmentConfig
 from stacks.functions import PythonFunction, encrypted_log_group
@@ -80,13 +88,19 @@ class Orchestration(Construct):
         self.quality_gate = PythonFunction(
             self,
             "QualityGate",
-            code=lambda_.Code.from_asset(str(assets.quality_gate), exclude=["**/__pycache__", "tests"]),
+            # Standard library only (boto3 is in the runtime): nothing to pip-install, the contract copied beside it.
+            code=python_lambda_code(
+                assets.quality_gate,
+                ("quality_gate",),
+                skip_pip_install=True,
+                shared=(assets.contract_package,),
+                needs_requirements=False,
+            ),
             handler=QUALITY_GATE_HANDLER,
             description=f"spotify-lake {config.name}: checks a curation run summary before views are refreshed",
-            environment={
-                "CURATED_BUCKET": storage.curated_bucket.bucket_name,
-                "MAX_QUARANTINE_RATIO": str(config.max_quarantine_ratio),
-            },
+            environment=QualityGateSettings(
+                storage.curated_bucket.bucket_name, config.max_quarantine_ratio
+            ).to_environment(),
             timeout=Duration.seconds(60),
             memory_mb=256,
             key=storage.key,
@@ -215,7 +229,10 @@ class Orchestration(Construct):
             "Extract from Spotify",
             lambda_function=ingestion.extractor.function,
             payload=sfn.TaskInput.from_object(
-                {"trigger": "state-machine", "run_id": sfn.JsonPath.format("extract-{}", sfn.JsonPath.execution_name)}
+                ExtractionEvent(
+                    run_id=sfn.JsonPath.format(f"{EXTRACT_RUN_ID_PREFIX}{{}}", sfn.JsonPath.execution_name),
+                    trigger="state-machine",
+                ).to_event()
             ),
             result_selector={
                 "run_id": sfn.JsonPath.string_at("$.Payload.run_id"),
@@ -268,13 +285,13 @@ class Orchestration(Construct):
             result_path="$.error",
         )
 
-        curate_run_id = sfn.JsonPath.format("curate-{}", sfn.JsonPath.execution_name)
+        curate_run_id = sfn.JsonPath.format(f"{CURATE_RUN_ID_PREFIX}{{}}", sfn.JsonPath.execution_name)
         curate = tasks.GlueStartJobRun(
             self,
             "Curate with Glue",
             glue_job_name=processing.curate_job.job_name,
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            arguments=sfn.TaskInput.from_object({"--run_id": curate_run_id}),
+            arguments=sfn.TaskInput.from_object(CurateArguments(run_id=curate_run_id).to_arguments()),
             # The job run as Glue reports it (id, state, execution time) for the console and the logs.
             result_path="$.curate",
             # Rendered as the job run's own Timeout: Glue stops the run, and .sync reports the failure.
@@ -303,7 +320,7 @@ class Orchestration(Construct):
             self,
             "Check data quality",
             lambda_function=self.quality_gate.function,
-            payload=sfn.TaskInput.from_object({"run_id": curate_run_id}),
+            payload=sfn.TaskInput.from_object(QualityGateEvent(curate_run_id).to_event()),
             result_selector={
                 "passed": sfn.JsonPath.string_at("$.Payload.passed"),
                 "problems": sfn.JsonPath.string_at("$.Payload.problems"),

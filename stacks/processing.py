@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from lake_contract.settings import CurateArguments
 from stacks.access import (
     READ,
     READ_WRITE,
@@ -106,6 +107,14 @@ class Processing(Construct):
             exclude=["*", f"!{assets.curation_package.name}", f"!{assets.curation_package.name}/**", "**/__pycache__"],
         )
         self.curation_package.grant_read(self.role)
+        # The lake contract the curation package imports, as a second zip with `lake_contract/` at its root.
+        self.contract_package = s3_assets.Asset(
+            self,
+            "ContractPackage",
+            path=str(assets.contract_package.parent),
+            exclude=["*", f"!{assets.contract_package.name}", f"!{assets.contract_package.name}/**", "**/__pycache__"],
+        )
+        self.contract_package.grant_read(self.role)
 
         job_class = glue.PySparkFlexEtlJob if config.glue_flex else glue.PySparkEtlJob
         # The standard job is limited to one run at a time; the Flex job is given no limit.
@@ -119,7 +128,8 @@ class Processing(Construct):
             role=self.role,
             script=glue.Code.from_asset(str(assets.glue_jobs / CURATE_SCRIPT)),
             extra_python_files=[
-                glue.Code.from_bucket(self.curation_package.bucket, self.curation_package.s3_object_key)
+                glue.Code.from_bucket(package.bucket, package.s3_object_key)
+                for package in (self.curation_package, self.contract_package)
             ],
             worker_configuration=glue.WorkerConfiguration(
                 worker_type=_WORKER_TYPES[config.glue_worker_type], number_of_workers=config.glue_workers
@@ -204,13 +214,13 @@ class Processing(Construct):
 
 
 def curate_arguments(storage: LakeStorage, config: EnvironmentConfig) -> dict[str, str]:
-    """Job arguments read by ``glue/jobs/curate.py`` (its ``getResolvedOptions`` names); --run_id comes per run.
+    """The job's default arguments (:class:`lake_contract.settings.CurateArguments`); the run id comes per run.
 
     ``--glue_database`` makes the job publish through the Glue Data Catalog (partition locations), which is
     what Athena reads."""
-    return {
-        "--raw_root": f"s3://{storage.raw_bucket.bucket_name}",
-        "--curated_root": f"s3://{storage.curated_bucket.bucket_name}",
-        "--runs_root": f"s3://{storage.curated_bucket.bucket_name}",
-        "--glue_database": database_name(config),
-    }
+    return CurateArguments(
+        raw_root=f"s3://{storage.raw_bucket.bucket_name}",
+        curated_root=f"s3://{storage.curated_bucket.bucket_name}",
+        runs_root=f"s3://{storage.curated_bucket.bucket_name}",
+        glue_database=database_name(config),
+    ).to_arguments()

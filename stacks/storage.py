@@ -8,13 +8,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from lake_contract import keys
 from stacks.config import EnvironmentConfig
 
 #: Prefixes of the lake layout (docs/RAW_ZONE.md). Grants are scoped to these, never to whole buckets.
-RAW_PREFIX = "raw/"
-STATE_PREFIX = "_state/"
+RAW_PREFIX = f"{keys.RAW}/"
+STATE_PREFIX = f"{keys.STATE}/"
 CURATED_PREFIX = "curated/"
-RUNS_PREFIX = "_runs/"
+RUNS_PREFIX = f"{keys.RUNS}/"
 
 
 class LakeStorage(Construct):

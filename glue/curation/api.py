@@ -7,14 +7,17 @@ Input lines come from ``spark.read.text`` (gzip handled by Spark) with ``raw_obj
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from curation import raw_schemas
 from curation.exports import EARLIEST_PLAY, MAX_RECORD_CHARS
 from curation.schema import Table
+from lake_contract import identity, keys
 
-_API_KEY = r"raw/source=api/endpoint=([a-z_]+)/(?:listener=([^/]+)/)?extract_date=([0-9-]+)/"
+_API_KEY = keys.API_OBJECT
 
 
 def parse_envelopes(lines: DataFrame) -> DataFrame:
@@ -24,8 +27,10 @@ def parse_envelopes(lines: DataFrame) -> DataFrame:
         "raw_object",
         "_record_index",
         "value",
-        F.regexp_extract("raw_object", _API_KEY, 1).alias("endpoint"),
-        F.nullif(F.regexp_extract("raw_object", _API_KEY, 2), F.lit("")).alias("_path_listener"),
+        F.regexp_extract("raw_object", _API_KEY.regex, _API_KEY.group("endpoint")).alias("endpoint"),
+        F.nullif(F.regexp_extract("raw_object", _API_KEY.regex, _API_KEY.group("listener_id")), F.lit("")).alias(
+            "_path_listener"
+        ),
         env.alias("env"),
     )
     reason = (
@@ -110,8 +115,8 @@ def recently_played_plays(envelopes: DataFrame, now: Column) -> DataFrame:
     )
     first_artist = F.col(f"{t}.artists").getItem(0)
     uri = F.col(f"{t}.uri")
-    is_local = F.coalesce(F.col(f"{t}.is_local"), F.lit(False)) | uri.startswith("spotify:local:")
-    track_uri = F.when(uri.startswith("spotify:track:"), uri)
+    is_local = F.coalesce(F.col(f"{t}.is_local"), F.lit(False)) | uri.startswith(identity.LOCAL_URI_PREFIX)
+    track_uri = F.when(uri.startswith(identity.TRACK_URI_PREFIX), uri)
     out = rows.select(
         "listener_id",
         played_at.alias("played_at"),
@@ -195,8 +200,9 @@ def saved_tracks(envelopes: DataFrame, table: Table) -> DataFrame:
 
 
 def _own_listener_id(user_id: Column) -> Column:
-    """listener_id of a Spotify user id (docs/RAW_ZONE.md: identity) computed in Spark."""
-    return F.substring(F.sha2(F.concat(F.lit("spotify-user:"), user_id), 256), 1, 16)
+    """listener_id of a Spotify user id computed in Spark (``lake_contract.identity.listener_id``)."""
+    salted = F.concat(F.lit(identity.LISTENER_SALT), user_id)
+    return F.substring(F.sha2(salted, 256), 1, identity.LISTENER_ID_HEX)
 
 
 def playlists(envelopes: DataFrame, table: Table) -> DataFrame:
@@ -268,6 +274,18 @@ def search_results(envelopes: DataFrame, table: Table) -> DataFrame:
         *_snapshot_provenance(),
     )
     return _require(out, table)
+
+
+#: The snapshot transforms by the name the endpoint registry gives them (``Endpoint.transform``): the
+#: curation job builds each snapshot table with its transform when one of its endpoints has new records.
+SNAPSHOT_TRANSFORMS: dict[str, Callable[[DataFrame, Table], DataFrame]] = {
+    "top_items": top_items,
+    "saved_tracks": saved_tracks,
+    "playlists": playlists,
+    "playlist_items": playlist_items,
+    "artist_snapshots": artist_snapshots,
+    "search_results": search_results,
+}
 
 
 def _largest_image(images: Column) -> Column:
@@ -347,19 +365,29 @@ def _simplified_artist(artist: Column) -> Column:
     )
 
 
+#: Where each endpoint's item holds a track (its album and artists are observed with it). A unit test holds
+#: these maps to the endpoint registry: an endpoint feeds a catalogue table exactly when it is named here.
+TRACK_PATHS = {
+    "recently_played": "item.track",
+    "top_tracks": "item",
+    "saved_tracks": "item.track",
+    "playlist_items": "coalesce(item.item, item.track)",
+    "tracks": "item",
+}
+#: Endpoints whose item is a full artist.
+ARTIST_ITEMS = ("top_artists", "artists")
+#: Endpoints whose item is an album (its artists are observed with it).
+ALBUM_ITEMS = ("albums",)
+#: Endpoints whose items include simplified artists (search results of type artist).
+SEARCH_ITEMS = ("search",)
+
+
 def catalogue_observations(envelopes: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
     """(track, album, artist) observations from every endpoint that embeds them; one row per object seen."""
     tracks: list[DataFrame] = []
     artists: list[DataFrame] = []
     albums: list[DataFrame] = []
-    track_paths = {
-        "recently_played": "item.track",
-        "top_tracks": "item",
-        "saved_tracks": "item.track",
-        "playlist_items": "coalesce(item.item, item.track)",
-        "tracks": "item",
-    }
-    for endpoint, path in track_paths.items():
+    for endpoint, path in TRACK_PATHS.items():
         rows = with_item(envelopes, endpoint).where(F.col("_reason").isNull())
         track = F.expr(path)
         if endpoint == "playlist_items":
@@ -373,22 +401,24 @@ def catalogue_observations(envelopes: DataFrame) -> tuple[DataFrame, DataFrame, 
                     _artist_version(_simplified_artist(F.col("a")), F.col("at")).alias("v")
                 )
             )
-    for endpoint in ("top_artists", "artists"):
+    for endpoint in ARTIST_ITEMS:
         rows = with_item(envelopes, endpoint).where(F.col("_reason").isNull())
         artists.append(rows.select(_artist_version(F.col("item"), F.col("extracted_at")).alias("v")))
-    album_rows = with_item(envelopes, "albums").where(F.col("_reason").isNull())
-    albums.append(album_rows.select(_album_version(F.col("item"), F.col("extracted_at")).alias("v")).select("v.*"))
-    artists.append(
-        album_rows.select(F.explode_outer("item.artists").alias("a"), "extracted_at").select(
-            _artist_version(_simplified_artist(F.col("a")), F.col("extracted_at")).alias("v")
+    for endpoint in ALBUM_ITEMS:
+        album_rows = with_item(envelopes, endpoint).where(F.col("_reason").isNull())
+        albums.append(album_rows.select(_album_version(F.col("item"), F.col("extracted_at")).alias("v")).select("v.*"))
+        artists.append(
+            album_rows.select(F.explode_outer("item.artists").alias("a"), "extracted_at").select(
+                _artist_version(_simplified_artist(F.col("a")), F.col("extracted_at")).alias("v")
+            )
         )
-    )
-    search = with_item(envelopes, "search").where(F.col("_reason").isNull())
-    artists.append(
-        search.where(F.col("item.type") == "artist").select(
-            _artist_version(_simplified_artist(F.col("item")), F.col("extracted_at")).alias("v")
+    for endpoint in SEARCH_ITEMS:
+        search = with_item(envelopes, endpoint).where(F.col("_reason").isNull())
+        artists.append(
+            search.where(F.col("item.type") == "artist").select(
+                _artist_version(_simplified_artist(F.col("item")), F.col("extracted_at")).alias("v")
+            )
         )
-    )
     artist_df = _union([a.select("v.*") for a in artists]).where(F.col("artist_id").isNotNull())
     return (
         _union(tracks).where(F.col("track_id").isNotNull()),

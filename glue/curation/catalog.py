@@ -95,6 +95,10 @@ class Catalog(Protocol):
 
     def current(self, table: str, partition_key: str | None) -> TableLocations: ...
 
+    def sync(self, published: TableLocations) -> int:
+        """Make the catalog name exactly the published locations; returns how many entries had to be corrected."""
+        ...
+
     def switch(self, current: TableLocations, changes: Mapping[str, str], dropped: set[str]) -> TableLocations: ...
 
 

@@ -11,13 +11,14 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from curation import raw_schemas
+from lake_contract import identity, keys
 
 #: Quarantined raw text is cut to this many characters; bigger export records are quarantined as giant rows.
 MAX_RECORD_CHARS = 64 * 1024
 EARLIEST_PLAY = "2006-01-01 00:00:00"  # Spotify launched in 2006
 
-_EXPORT_KEY = r"raw/source=export/endpoint=streaming_history_([a-z]+)/listener=([^/]+)/sha256=[^/]+/([^/]+)$"
-_LIBRARY_KEY = r"raw/source=export/endpoint=library/listener=([^/]+)/sha256=[^/]+/[^/]+$"
+_EXPORT_KEY = keys.HISTORY_OBJECT
+_LIBRARY_KEY = keys.LIBRARY_OBJECT
 #: Older account-data exports (``StreamingHistory0.json``, ...) mix music and podcast rows in one file.
 _COMBINED_ACCOUNT_FILE = r"^StreamingHistory[0-9]+\.json$"
 _LIBRARY = T.StructType([T.StructField("shows", T.ArrayType(T.StructType([T.StructField("name", T.StringType())])))])
@@ -26,7 +27,7 @@ _STRING_FIELDS = [f.name for f in raw_schemas.EXPORT_ROW.fields]
 
 
 def export_kind(raw_object: Column) -> Column:
-    return F.regexp_extract(raw_object, _EXPORT_KEY, 1)
+    return F.regexp_extract(raw_object, _EXPORT_KEY.regex, _EXPORT_KEY.group("kind"))
 
 
 def without_bom(text: Column) -> Column:
@@ -60,8 +61,8 @@ def explode_export_files(files: DataFrame) -> DataFrame:
     parsed = files.select(
         "raw_object",
         export_kind(F.col("raw_object")).alias("kind"),
-        F.regexp_extract("raw_object", _EXPORT_KEY, 2).alias("listener_id"),
-        F.regexp_extract("raw_object", _EXPORT_KEY, 3).alias("file_name"),
+        F.regexp_extract("raw_object", _EXPORT_KEY.regex, _EXPORT_KEY.group("listener_id")).alias("listener_id"),
+        F.regexp_extract("raw_object", _EXPORT_KEY.regex, _EXPORT_KEY.group("file_name")).alias("file_name"),
         "text",
         F.from_json(body, raw_schemas.EXPORT_FILE).alias("records"),
     )
@@ -149,10 +150,11 @@ def export_plays(records: DataFrame, now: Column) -> DataFrame:
         .when(offline_raw >= 100_000_000_000, F.timestamp_millis(offline_raw.cast("bigint")))
         .otherwise(F.timestamp_seconds(offline_raw.cast("bigint")))
     )
-    track_uri_raw = _rec("spotify_track_uri")
-    track_uri = F.when(track_uri_raw.startswith("spotify:track:"), track_uri_raw)
-    episode_uri = _rec("spotify_episode_uri")
-    audiobook_uri = F.coalesce(_rec("audiobook_chapter_uri"), _rec("audiobook_uri"))
+    track_uri_raw = _rec(identity.EXPORT_URI_FIELDS[0])
+    track_uri = F.when(track_uri_raw.startswith(identity.TRACK_URI_PREFIX), track_uri_raw)
+    episode_uri = _rec(identity.EXPORT_URI_FIELDS[1])
+    # The chapter's URI when there is one (identity.EXPORT_URI_FIELDS: the plays column holds the first present).
+    audiobook_uri = F.coalesce(*[_rec(f) for f in identity.EXPORT_URI_FIELDS[2:]])
     episode_name = F.coalesce(_rec("episode_name"), _rec("episodeName"))
     is_account = F.col("kind") == "account"
     audiobook_title = F.coalesce(_rec("audiobook_title"), _rec("audiobookName"))
@@ -164,7 +166,7 @@ def export_plays(records: DataFrame, now: Column) -> DataFrame:
         F.when(track_uri.isNotNull(), "track")
         .when(episode_uri.isNotNull() | (is_account & episode_name.isNotNull()), "episode")
         .when(audiobook_uri.isNotNull() | (is_account & audiobook_title.isNotNull()), "audiobook")
-        .when(track_uri_raw.startswith("spotify:local:"), "local")
+        .when(track_uri_raw.startswith(identity.LOCAL_URI_PREFIX), "local")
         .when(is_account & F.col("file_name").startswith("StreamingHistory_music"), "track")
         .when(combined & _rec("trackName").isNotNull(), "track")
         .otherwise("unknown")
@@ -221,7 +223,7 @@ def library_shows(files: DataFrame) -> DataFrame:
     Input: (raw_object, text) of ``raw/source=export/endpoint=library/...`` objects. A library that does not
     parse yields no shows (it is metadata, not plays: nothing to quarantine)."""
     parsed = files.select(
-        F.regexp_extract("raw_object", _LIBRARY_KEY, 1).alias("listener_id"),
+        F.regexp_extract("raw_object", _LIBRARY_KEY.regex, _LIBRARY_KEY.group("listener_id")).alias("listener_id"),
         F.from_json(without_bom(F.col("text")), _LIBRARY).alias("lib"),
     )
     shows = parsed.select("listener_id", F.explode_outer("lib.shows").alias("show"))
@@ -256,6 +258,4 @@ def type_combined_account_rows(candidates: DataFrame, shows: DataFrame | None) -
 
 
 def _rec_uri() -> Column:
-    return F.coalesce(
-        _rec("spotify_track_uri"), _rec("spotify_episode_uri"), _rec("audiobook_chapter_uri"), _rec("audiobook_uri")
-    )
+    return F.coalesce(*[_rec(f) for f in identity.EXPORT_URI_FIELDS])

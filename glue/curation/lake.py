@@ -14,7 +14,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-_RAW_KEY = re.compile(r"(raw/(?:source=|_quarantine/).*)$")
+from lake_contract.keys import RAW, RUNS, RunSummaryKey, raw_key_in
+
 _GLOB_CHARS = re.compile(r"([\[\]{}*?\\])")
 
 
@@ -32,7 +33,7 @@ class LakePaths:
 
     @property
     def raw(self) -> str:
-        return f"{self.raw_root.rstrip('/')}/raw"
+        return f"{self.raw_root.rstrip('/')}/{RAW}"
 
     @property
     def curated(self) -> str:
@@ -40,7 +41,11 @@ class LakePaths:
 
     @property
     def runs(self) -> str:
-        return f"{self.runs_root.rstrip('/')}/_runs"
+        return f"{self.runs_root.rstrip('/')}/{RUNS}"
+
+    def run_summary(self, run_id: str) -> str:
+        """Where the summary of run ``run_id`` goes (``_runs/<run_id>.json`` under the runs root)."""
+        return f"{self.runs_root.rstrip('/')}/{RunSummaryKey(run_id).format()}"
 
     @property
     def manifest(self) -> str:
@@ -59,8 +64,7 @@ class LakePaths:
 
 def raw_key(path: str) -> str | None:
     """Key of a raw object relative to the lake root (``raw/source=…``), or None outside the raw zone."""
-    match = _RAW_KEY.search(path)
-    return match.group(1) if match else None
+    return raw_key_in(path)
 
 
 def spark_path(path: str) -> str:

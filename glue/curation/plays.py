@@ -10,30 +10,29 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from curation import rules
 from curation.schema import PLAYS
 from curation.spark_schema import struct_type
+from lake_contract import identity
+from lake_contract.identity import STREAM_MS
 
-# The rules' constants live in plain Python (curation.rules) so the synthetic exports and the report share them.
-API_EXPORT_TOLERANCE_S = rules.API_EXPORT_TOLERANCE_S
-ACCOUNT_WINDOW_S = rules.ACCOUNT_WINDOW_S
-SOURCE_PREFERENCE = rules.SOURCE_PREFERENCE
-STREAM_MS = rules.STREAM_MS
+# The rule's constants and its plain-Python form live in lake_contract.identity; every expression here is
+# built from them (tests/curation/test_identity_agrees.py checks that both agree on generated plays).
+
+_API = identity.family_of_source(identity.API_SOURCE)
+_ACCOUNT = identity.family_of_source(identity.ACCOUNT_SOURCE)
 
 _API_FIELDS = ("track_id", "artist_id", "album_id", "duration_ms", "context_type", "context_uri", "album_name")
 
 
 def family(source: Column) -> Column:
     """api | export (extended and legacy: seconds and URIs) | account (minutes, names only)."""
-    out = F
-    for name, fam in rules.FAMILY_OF.items():
-        out = out.when(source == name, fam)
-    return out.otherwise("export")
+    named = [F.when(source == name, F.lit(fam)) for name, fam in identity.FAMILY_OF.items()]
+    return F.coalesce(*named, F.lit(identity.OTHER_FAMILY))
 
 
 def family_of_source(source: str) -> str:
     """:func:`family` for a source name known on the driver."""
-    return rules.family_of_source(source)
+    return identity.family_of_source(source)
 
 
 def _norm(column: Column) -> Column:
@@ -42,30 +41,31 @@ def _norm(column: Column) -> Column:
 
 def name_key() -> Column:
     """Lower-cased 'track|artist', 'episode|show', 'chapter|audiobook' or 'audiobook|'; null without a title
-    (``curation.rules.name_key`` in plain Python)."""
-    chapter = F.col("audiobook_chapter_title")
-    title = F.coalesce(F.col("track_name"), F.col("episode_name"), chapter, F.col("audiobook_title"))
+    (``lake_contract.identity.name_key`` in plain Python)."""
+    chapter = F.col(identity.CHAPTER_COLUMN)
+    title = F.coalesce(*[F.col(c) for c in identity.TITLE_COLUMNS])
     by = F.coalesce(
-        F.col("artist_name"), F.col("show_name"), F.when(chapter.isNotNull(), F.col("audiobook_title")), F.lit("")
+        *[F.col(c) for c in identity.BY_COLUMNS],
+        F.when(chapter.isNotNull(), F.col(identity.CHAPTER_BY)),
+        F.lit(""),
     )
     return F.when(title.isNotNull(), F.concat_ws("|", _norm(title), _norm(by)))
 
 
 def identity_key() -> Column:
     """The play's content: its Spotify URI, or without one its names, plus the ms played for account data
-    (``curation.rules.identity_of``): a same-minute replay in account data is another play, not a duplicate."""
-    names = F.concat(F.lit("name:"), F.coalesce(name_key(), F.lit("")))
-    account_ms = F.concat(F.lit("|ms="), F.coalesce(F.col("ms_played").cast("string"), F.lit("")))
+    (``lake_contract.identity.play_identity``): a same-minute replay in account data is another play, not a
+    duplicate."""
+    names = F.concat(F.lit(identity.NAME_PREFIX), F.coalesce(name_key(), F.lit("")))
+    account_ms = F.concat(F.lit(identity.ACCOUNT_MS_PREFIX), F.coalesce(F.col("ms_played").cast("string"), F.lit("")))
     return F.coalesce(
-        F.col("track_uri"),
-        F.col("episode_uri"),
-        F.col("audiobook_uri"),
-        F.when(F.col("source") == "export_account", F.concat(names, account_ms)).otherwise(names),
+        *[F.col(c) for c in identity.URI_COLUMNS],
+        F.when(F.col("source") == identity.ACCOUNT_SOURCE, F.concat(names, account_ms)).otherwise(names),
     )
 
 
 def play_id() -> Column:
-    """32 hex of sha256(listener | end time to the second | identity key)."""
+    """32 hex of sha256(listener | end time to the second | identity key) (``lake_contract.identity.play_id``)."""
     second = F.date_format("played_at", "yyyy-MM-dd'T'HH:mm:ss")
     return F.substring(F.sha2(F.concat_ws("|", F.col("listener_id"), second, identity_key()), 256), 1, 32)
 
@@ -75,9 +75,11 @@ def with_play_id(candidates: DataFrame) -> DataFrame:
 
 
 def is_stream() -> Column:
-    """ms_played >= 30 s (``rules.STREAM_MS``); the API lists only plays longer than 30 s, so an API play
+    """ms_played >= 30 s (``identity.STREAM_MS``); the API lists only plays longer than 30 s, so an API play
     without ms_played is one."""
-    return F.when(F.col("ms_played").isNotNull(), F.col("ms_played") >= STREAM_MS).when(F.col("source") == "api", True)
+    return F.when(F.col("ms_played").isNotNull(), F.col("ms_played") >= STREAM_MS).when(
+        F.col("source") == identity.API_SOURCE, True
+    )
 
 
 def play_month() -> Column:
@@ -165,7 +167,7 @@ def prepare_new(candidates: DataFrame) -> DataFrame:
 
 
 #: Every family a candidate can belong to (see :func:`family`).
-FAMILIES = frozenset({"api", "export", "account"})
+FAMILIES = identity.FAMILIES
 
 
 def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> DataFrame:
@@ -188,9 +190,9 @@ def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> D
     nothing, and each step scans every row several times (a first import of an export is export-only).
     """
     rows = _label_within_family(candidates)
-    if {"api", "export"} <= families:
+    if {_API, identity.API_EXPORT_SURVIVOR} <= families:
         rows = _merge_api_into_export(rows)
-    if "account" in families and families - {"account"}:
+    if _ACCOUNT in families and families - {_ACCOUNT}:
         rows = _merge_account(rows)
     return (
         rows.withColumn("is_stream", is_stream())
@@ -199,16 +201,22 @@ def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> D
     )
 
 
+def _duplicate_order() -> list[Column]:
+    """``identity.DUPLICATE_ORDER`` as Spark sort columns (nulls last, as ``identity.duplicate_rank``)."""
+    pref = F.coalesce(
+        *[F.when(F.col("source") == s, F.lit(p)) for s, p in identity.SOURCE_PREFERENCE.items()],
+        F.lit(identity.UNLISTED_PREFERENCE),
+    )
+    order = []
+    for name, direction in identity.DUPLICATE_ORDER:
+        column = pref if name == "source_preference" else F.col(name)
+        order.append(column.desc_nulls_last() if direction == "desc" else column.asc_nulls_last())
+    return order
+
+
 def _label_within_family(candidates: DataFrame) -> DataFrame:
     """Step 1, plus the helper columns of steps 2 and 3 (``_family``, ``_rid``, ``_t``, ``_name_key``)."""
-    pref = F.coalesce(*[F.when(F.col("source") == s, F.lit(p)) for s, p in SOURCE_PREFERENCE.items()], F.lit(9))
-    order = Window.partitionBy("play_id", "_family").orderBy(
-        F.col("ms_played").desc_nulls_last(),
-        pref,
-        F.col("_new").asc(),
-        F.col("raw_object").asc_nulls_last(),
-        F.col("_record_index").asc_nulls_last(),
-    )
+    order = Window.partitionBy("play_id", "_family").orderBy(*_duplicate_order())
     return (
         candidates.withColumn("_family", family(F.col("source")))
         .withColumn("_rid", _row_id())
@@ -224,11 +232,10 @@ def _merge_api_into_export(rows: DataFrame) -> DataFrame:
     # materialise them once instead of recomputing the whole lineage per branch.
     rows = rows.localCheckpoint()
     kept = rows.where(F.col("_fate") == "kept")
-    api = kept.where((F.col("_family") == "api") & F.col("track_uri").isNotNull())
-    exp = kept.where((F.col("_family") == "export") & F.col("track_uri").isNotNull())
-    ae = nearest_pairs(
-        exp, api, ["listener_id", "track_uri"], -API_EXPORT_TOLERANCE_S, API_EXPORT_TOLERANCE_S
-    )  # l = export, r = api
+    api = kept.where((F.col("_family") == _API) & F.col("track_uri").isNotNull())
+    exp = kept.where((F.col("_family") == identity.API_EXPORT_SURVIVOR) & F.col("track_uri").isNotNull())
+    tolerance = identity.API_EXPORT_TOLERANCE_S
+    ae = nearest_pairs(exp, api, ["listener_id", "track_uri"], -tolerance, tolerance)  # l = export, r = api
     api_fields = api.select(F.col("_rid").alias("r_rid"), *[F.col(c).alias(f"_api_{c}") for c in _API_FIELDS])
     enrich = ae.join(api_fields, "r_rid").select(
         F.col("l_rid").alias("_rid"),
@@ -256,9 +263,9 @@ def _merge_account(rows: DataFrame) -> DataFrame:
     """Step 3: account <-> anything else by names."""
     rows = rows.localCheckpoint()
     kept = rows.where(F.col("_fate") == "kept")
-    account = kept.where((F.col("_family") == "account") & F.col("_name_key").isNotNull())
-    other = kept.where((F.col("_family") != "account") & F.col("_name_key").isNotNull())
-    lo, hi = ACCOUNT_WINDOW_S
+    account = kept.where((F.col("_family") == _ACCOUNT) & F.col("_name_key").isNotNull())
+    other = kept.where((F.col("_family") != _ACCOUNT) & F.col("_name_key").isNotNull())
+    lo, hi = identity.ACCOUNT_WINDOW_S
     co = nearest_pairs(account, other, ["listener_id", "_name_key"], lo, hi, same_ms=True)  # l = account
     account_fill = account.select(
         F.col("_rid").alias("l_rid"),

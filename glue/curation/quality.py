@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from curation.schema import PLAYS, Table
+from lake_contract.summaries import CheckResult, SourceAccount
 
-
-@dataclass(frozen=True)
-class CheckResult:
-    table_name: str
-    check_name: str
-    observed: float
-    threshold: float
-    passed: bool
-    blocking: bool
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["CheckResult", "accounting_check", "check_results", "failures", "reference_metrics", "table_metrics"]
 
 
 def _at_most(table: str, check: str, observed: float, threshold: float = 0.0, *, blocking: bool = True):
@@ -79,9 +67,9 @@ def check_results(tables: list[Table], metrics: DataFrame) -> list[CheckResult]:
     return results
 
 
-def accounting_check(sources: dict[str, dict]) -> CheckResult:
+def accounting_check(sources: dict[str, SourceAccount]) -> CheckResult:
     """Sum over sources of |read - (loaded + duplicates + quarantined)|: must be exactly 0."""
-    off = sum(abs(s["read"] - (s["loaded"] + s["duplicates"] + s["quarantined_total"])) for s in sources.values())
+    off = sum(abs(account.imbalance()) for account in sources.values())
     return _at_most("*", "row_accounting", off)
 
 

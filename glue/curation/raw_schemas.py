@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
+from lake_contract import endpoints
+
 
 def _s(*names: str) -> list[T.StructField]:
     return [T.StructField(n, T.StringType()) for n in names]
@@ -87,18 +89,19 @@ ENVELOPE = _struct(
     _f("position", LONG),
 )
 
-ITEM_SCHEMAS: dict[str, T.StructType] = {
-    "recently_played": PLAY_HISTORY,
-    "top_artists": ARTIST,
-    "top_tracks": TRACK,
-    "saved_tracks": SAVED_TRACK,
-    "playlists": PLAYLIST,
-    "playlist_items": PLAYLIST_ITEM,
-    "artists": ARTIST,
-    "albums": SIMPLIFIED_ALBUM,
-    "tracks": TRACK,
-    "search": SEARCH_ITEM,
+#: The Spotify objects raw API lines hold, by the name the endpoint registry gives them (``Endpoint.item``).
+ITEMS: dict[str, T.StructType] = {
+    "play_history": PLAY_HISTORY,
+    "artist": ARTIST,
+    "track": TRACK,
+    "saved_track": SAVED_TRACK,
+    "playlist": PLAYLIST,
+    "playlist_item": PLAYLIST_ITEM,
+    "album": SIMPLIFIED_ALBUM,
+    "search_item": SEARCH_ITEM,
 }
+#: The item schema of every API endpoint curation knows; lines of any other endpoint are quarantined.
+ITEM_SCHEMAS: dict[str, T.StructType] = {e.name: ITEMS[e.item] for e in endpoints.API_ENDPOINTS}
 
 #: Every field any export kind carries (extended, legacy endsong, account data), as strings.
 EXPORT_ROW = _struct(

@@ -12,9 +12,12 @@ followers, label, ISRC, linked_from, genres) exist and are nullable: extended-qu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 #: The column types this project uses, in Athena/Hive spelling.
 COLUMN_TYPES = ("string", "bigint", "int", "double", "boolean", "timestamp", "date", "array<string>")
+#: How a table's files are written: Parquet by curation, or CSV (with a header line) edited by the listener.
+FILE_FORMATS = ("parquet", "csv")
 
 
 @dataclass(frozen=True)
@@ -41,22 +44,49 @@ class Table:
     #: Run-scoped facts (quarantine, data quality): each run adds its own files to the table's folder instead
     #: of publishing a new version of the table through the catalog (curation.catalog).
     append_only: bool = False
+    #: ``csv``: a small file the listener keeps (``curated/<name>/<name>.csv``, header line first, every column a
+    #: string), read where it lies by Athena and DuckDB alike; curation never writes or publishes it.
+    file_format: Literal["parquet", "csv"] = "parquet"
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.all_columns]
         if len(names) != len(set(names)):
             raise ValueError(f"table {self.name}: duplicate column names")
+        if self.file_format not in FILE_FORMATS:
+            raise ValueError(f"table {self.name}: unknown file format {self.file_format!r}")
+        if self.file_format == "csv" and (
+            self.partition_keys or self.append_only or any(c.type != "string" for c in self.columns)
+        ):
+            # Athena's CSV SerDe reads every column as a string; partitions would need registering by someone.
+            raise ValueError(f"table {self.name}: a csv table has string columns only, no partitions")
         missing = [k for k in self.key if k not in names]
         if missing:
             raise ValueError(f"table {self.name}: key columns {missing} are not columns")
         if self.listener_scoped and "listener_id" not in names:
             raise ValueError(f"table {self.name}: listener-scoped tables need listener_id")
+        if len(self.partition_keys) > 1:
+            raise ValueError(f"table {self.name}: at most one partition key (the catalog stores one per table)")
+
+    @property
+    def edited_by_listener(self) -> bool:
+        """A file the listener keeps, not a table curation writes and publishes through the catalog."""
+        return self.file_format == "csv"
+
+    @property
+    def csv_file(self) -> str:
+        """Key of a csv table's one file, relative to the lake (the curated bucket's root in AWS)."""
+        return f"curated/{self.name}/{self.name}.csv"
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
         """Data columns followed by partition keys, in the order Spark writes and Athena reads them."""
         return self.columns + self.partition_keys
+
+    @property
+    def partition_key(self) -> str | None:
+        """The name of the table's partition column, or None when the table is not partitioned."""
+        return self.partition_keys[0].name if self.partition_keys else None
 
     def column(self, name: str) -> Column:
         for c in self.all_columns:
@@ -343,6 +373,33 @@ DATA_QUALITY = Table(
     ),
 )
 
+EXCLUSIONS = Table(
+    name="exclusions",
+    description=(
+        "What the listener leaves out of the analyses, and the private-session setting: a small CSV file the "
+        "listener keeps (`spotify-lake exclude`); the views skip matching plays, the plays table keeps them."
+    ),
+    key=("kind", "value"),
+    listener_scoped=False,
+    file_format="csv",
+    columns=(
+        _required(
+            "kind",
+            "string",
+            "artist, track, show, audiobook or content_type (a play matching it is left out); private_sessions "
+            "(a setting: value keep counts private-session plays, which are left out by default)",
+        ),
+        _required(
+            "value",
+            "string",
+            "Name (any case) or Spotify id/URI of the artist or track; show or audiobook title; content type "
+            "(track, episode, audiobook, local, unknown); keep or leave_out for private_sessions",
+        ),
+        _c("listener_id", "string", "Listener the row applies to; empty: every listener of the lake"),
+        _c("reason", "string", "Why, in the listener's words (shown in the report)"),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     PLAYS,
     TRACKS,
@@ -356,6 +413,7 @@ TABLES: tuple[Table, ...] = (
     SEARCH_RESULTS,
     QUARANTINE,
     DATA_QUALITY,
+    EXCLUSIONS,
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

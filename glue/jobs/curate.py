@@ -1,14 +1,9 @@
 """Glue 5.0 job: curate the raw zone into the curated tables (thin entry; the logic is in ``curation``).
 
-Arguments (Glue passes ``--name value`` pairs; all but one root are optional):
-  --lake_root URI        one root holding raw/, _state/, curated/ and _runs/ (local runs)
-  --raw_root URI         root of raw/ (the raw bucket); defaults to --lake_root
-  --curated_root URI     root of curated/ (the curated bucket); defaults to --lake_root
-  --runs_root URI        root of _runs/ (the curated bucket); defaults to --curated_root
-  --run_id ID            defaults to curate-<UTC time>-<random>
-  --full_refresh true    rebuild every table from all raw objects (default false)
-  --glue_database NAME   publish through this Glue database's tables and partitions (AWS); without it the
-                         lake's own table documents under curated/_catalog/ are the catalog (local runs)
+Arguments: :class:`lake_contract.settings.CurateArguments` (Glue passes ``--name value`` pairs; all are
+optional but a root): ``--lake_root`` or ``--raw_root``/``--curated_root`` [``--runs_root``], ``--run_id``,
+``--full_refresh true``, ``--glue_database`` (publish through the Glue Data Catalog; without it the lake's own
+table documents are the catalog).
 
 The same file runs locally: ``python -m spotify_lake curate --lake DIR`` creates a local SparkSession and
 runs this script with these arguments, so Glue and a laptop execute identical code.
@@ -22,31 +17,29 @@ import sys
 from awsglue.utils import getResolvedOptions
 
 from curation.catalog import Catalog, GlueCatalog
-from curation.job import document_catalog, run
+from curation.job import run
 from curation.lake import LakeFS, LakePaths
+from curation.reading import document_catalog
 from curation.session import build_session
-
-OPTIONAL = ("lake_root", "raw_root", "curated_root", "runs_root", "run_id", "full_refresh", "glue_database")
-
-
-def options(argv: list[str]) -> dict[str, str]:
-    present = [name for name in OPTIONAL if f"--{name}" in argv]
-    return getResolvedOptions(argv, present)
+from lake_contract.settings import CurateArguments, SettingsError
+from lake_contract.summaries import CurationSummary
 
 
-def lake_paths(opts: dict[str, str]) -> LakePaths:
-    lake = opts.get("lake_root")
-    raw = opts.get("raw_root") or lake
-    curated = opts.get("curated_root") or lake
-    runs = opts.get("runs_root") or curated
-    if not (raw and curated and runs):
-        raise SystemExit("curate: give --lake_root, or --raw_root and --curated_root")
+def options(argv: list[str]) -> CurateArguments:
+    return CurateArguments.from_arguments(getResolvedOptions(argv, CurateArguments.given(argv)))
+
+
+def lake_paths(args: CurateArguments) -> LakePaths:
+    try:
+        raw, curated, runs = args.roots()
+    except SettingsError as exc:
+        raise SystemExit(str(exc)) from None
     return LakePaths(raw_root=raw, curated_root=curated, runs_root=runs)
 
 
-def catalog(opts: dict[str, str], paths: LakePaths, spark) -> Catalog | None:
+def catalog(args: CurateArguments, paths: LakePaths, spark) -> Catalog | None:
     """The Glue Data Catalog when the job is given a database (AWS); None: the lake's own documents."""
-    database = opts.get("glue_database")
+    database = args.glue_database
     if not database:
         return None
     import boto3  # in Glue's runtime; only this path needs it
@@ -54,18 +47,12 @@ def catalog(opts: dict[str, str], paths: LakePaths, spark) -> Catalog | None:
     return GlueCatalog(boto3.client("glue"), database, paths.curated_root, document_catalog(LakeFS(spark), paths))
 
 
-def main(argv: list[str]) -> dict:
+def main(argv: list[str]) -> CurationSummary:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    opts = options(argv)
-    paths = lake_paths(opts)
+    args = options(argv)
+    paths = lake_paths(args)
     spark = build_session()
-    return run(
-        spark,
-        paths,
-        run_id=opts.get("run_id"),
-        full_refresh=str(opts.get("full_refresh", "false")).lower() == "true",
-        catalog=catalog(opts, paths, spark),
-    )
+    return run(spark, paths, run_id=args.run_id, full_refresh=args.full_refresh, catalog=catalog(args, paths, spark))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ def published_locations(lake: Path, table: Table | str) -> dict[str, Path]:
 
     Append-only tables (quarantine, data quality) have no document: their folder is their one location."""
     spec = table_named(table) if isinstance(table, str) else table
+    if spec.edited_by_listener:
+        # The listener's own file (exclusions): read where it lies, as Athena reads the table's folder.
+        return {"": (lake / spec.csv_file).parent} if (lake / spec.csv_file).is_file() else {}
     if spec.append_only:
         folder = lake / "curated" / spec.name
         return {"": folder} if folder.is_dir() else {}
@@ -42,14 +45,17 @@ def published_locations(lake: Path, table: Table | str) -> dict[str, Path]:
         path = lake / key
         return path.read_text() if path.is_file() else None
 
-    key = spec.partition_keys[0].name if spec.partition_keys else None
+    key = spec.partition_key
     document = read_document(read_text, spec.name, key)
     return {value: lake / location for value, location in sorted(document.locations.items())}
 
 
 def published_files(lake: Path, table: Table | str) -> list[Path]:
-    """Every Parquet file of the table's published version (no Spark side files, no hidden names)."""
+    """Every Parquet file of the table's published version (no Spark side files, no hidden names); for a table
+    the listener keeps (``file_format == "csv"``), its one CSV file when it exists."""
     spec = table_named(table) if isinstance(table, str) else table
+    if spec.edited_by_listener:
+        return [lake / spec.csv_file] if (lake / spec.csv_file).is_file() else []
     folders = published_locations(lake, spec)
     if spec.append_only:
         return sorted(p for f in folders.values() for p in f.glob("*.parquet") if not _hidden(p.name))

@@ -15,16 +15,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+from lake_contract.settings import CurateArguments
+from lake_contract.summaries import CurationSummary
+
 JOB_SCRIPT = Path(__file__).resolve().parents[2] / "glue" / "jobs" / "curate.py"
 
 
 def job_argv(lake: Path, *, full_refresh: bool, run_id: str | None) -> list[str]:
-    argv = [str(JOB_SCRIPT), "--lake_root", lake.resolve().as_uri()]
-    if full_refresh:
-        argv += ["--full_refresh", "true"]
-    if run_id:
-        argv += ["--run_id", run_id]
-    return argv
+    """The script and its arguments for a run over a local lake folder."""
+    arguments = CurateArguments(lake_root=lake.resolve().as_uri(), full_refresh=full_refresh, run_id=run_id or None)
+    return [str(JOB_SCRIPT), *arguments.to_argv()]
 
 
 #: Local runs print only the CLI's own lines: Spark's startup chatter and INFO logs go, warnings stay.
@@ -56,7 +56,7 @@ def _quiet_java_options() -> str:
     return f"-Dlog4j2.configurationFile={path.as_uri()}"
 
 
-def run_job(argv: list[str], *, master: str = "local[*]") -> dict:
+def run_job(argv: list[str], *, master: str = "local[*]") -> CurationSummary:
     """Run the job script as Glue would (``__main__`` with patched argv) inside a local SparkSession."""
     from curation.session import build_session
 

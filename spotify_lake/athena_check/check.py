@@ -54,6 +54,8 @@ def create_table_sql(schema: str, table: GlueTable, location: Path) -> str:
     properties = [f"format = {_literal(table.format)}", f"external_location = {_literal(local_uri(location))}"]
     if table.partition_keys:
         properties.append(f"partitioned_by = {_array([k for k, _ in table.partition_keys])}")
+    if table.skip_header_lines:
+        properties.append(f"skip_header_line_count = {table.skip_header_lines}")
     return f"CREATE TABLE {schema}.{table.name} (\n  {columns}\n)\nWITH ({', '.join(properties)})"
 
 

@@ -23,7 +23,11 @@ from spotify_lake.adapters.lakefiles import published_locations
 REPO = Path(__file__).resolve().parents[2]
 
 #: Hive SerDe class -> Trino Hive connector ``format``. Anything else is an error, not a guess.
-SERDE_FORMATS = {"org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe": "PARQUET"}
+SERDE_FORMATS = {
+    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe": "PARQUET",
+    # The listener-kept exclusions file: Trino's CSV format is this SerDe (string columns only), as in Athena.
+    "org.apache.hadoop.hive.serde2.OpenCSVSerde": "CSV",
+}
 #: Hive (Glue) primitive type -> Trino type. Timestamps are millisecond precision in Athena and here.
 PRIMITIVE_TYPES = {
     "string": "varchar",
@@ -83,6 +87,11 @@ class GlueTable:
         if self.serde not in SERDE_FORMATS:
             raise TableDefinitionError(f"{self.name}: unsupported SerDe {self.serde!r}")
         return SERDE_FORMATS[self.serde]
+
+    @property
+    def skip_header_lines(self) -> int:
+        """Header lines Athena skips (``skip.header.line.count``); 0 when the table declares none."""
+        return int(self.parameters.get("skip.header.line.count", "0"))
 
 
 def _bucket_key(location: Any, table: str) -> str:

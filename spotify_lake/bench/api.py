@@ -30,6 +30,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from lake_contract.keys import api_glob
+
 #: The extractor's poll interval when cdk.json does not say otherwise (minutes).
 DEFAULT_POLL_MINUTES = 30
 #: A week of polls at that interval.
@@ -77,8 +79,10 @@ def simulate_week(
     from extraction import handler
     from extraction.api import cold_start
     from extraction.run import Runtime
+    from lake_contract.settings import ExtractorSettings
+    from lake_contract.summaries import ExtractionSummary
     from spotify_lake.adapters.local_lambda import LocalContext
-    from spotify_lake.pipeline import emulator_endpoints, write_emulator_secret
+    from spotify_lake.pipeline import at_emulator, write_emulator_secret
     from spotify_lake.sources.emulator import Emulator
 
     slept: list[float] = []
@@ -97,13 +101,10 @@ def simulate_week(
     ):
         lake = Path(tmp) / "lake"
         secret = write_emulator_secret(emu, Path(tmp) / "secret.json")
-        env = {
-            "LAKE_DIR": str(lake),
-            "SECRET_FILE": str(secret),
-            "SPOTIFY_MODE_HINT": "auto",
-            "SOURCES": POLL_SOURCES,
-            **emulator_endpoints(emu),
-        }
+        settings = ExtractorSettings(
+            lake_dir=str(lake), secret_file=str(secret), mode_hint="auto", sources=tuple(POLL_SOURCES.split(","))
+        )
+        env = at_emulator(settings, emu).to_environment()
         cold_start()  # a fresh deployment: no access token from an earlier week's emulator
         runtime = Runtime.from_environment(env, clock=lambda: emu.now, sleep=slept.append)
         handler.install_runtime(runtime)
@@ -114,13 +115,14 @@ def simulate_week(
                 start = time.perf_counter()
                 # Powertools prints its metrics (EMF) to stdout, as Lambda expects; keep them out of the table.
                 with contextlib.redirect_stdout(io.StringIO()):
-                    summary = handler.lambda_handler({}, LocalContext(deadline=time.monotonic() + 900))
+                    returned = handler.lambda_handler({}, LocalContext(deadline=time.monotonic() + 900))
                 handler_seconds += time.perf_counter() - start
-                statuses[summary["status"]] += 1
-                throttled_seconds += summary["throttled_seconds"]
-                requests_by_status.update(summary["requests_by_status"])
-                rp = summary["sources"].get("recently_played", {})
-                items = _read_items(lake, rp.get("raw_keys", []))
+                summary = ExtractionSummary.from_dict(returned)
+                statuses[summary.status] += 1
+                throttled_seconds += summary.throttled_seconds
+                requests_by_status.update(summary.requests_by_status)
+                rp = summary.sources.get("recently_played")
+                items = _read_items(lake, rp.raw_keys if rp else [])
                 plays += len(items)
                 new = set().union(*(_artists_of(i) for i in items)) - seen_artists if items else set()
                 seen_artists |= new
@@ -130,7 +132,7 @@ def simulate_week(
             handler.install_runtime(None)
         log = emu.request_log()
         files, lake_bytes = _lake_objects(lake)
-        raw_rp = [p for p in (lake / "raw").rglob("*.ndjson.gz") if "endpoint=recently_played" in str(p)]
+        raw_rp = list(lake.glob(api_glob("recently_played")))
         raw_rp_bytes = sum(p.stat().st_size for p in raw_rp)
     api_log = {f"{ep} {status}": n for (ep, status), n in sorted(log.items()) if ep not in TOKEN_ENDPOINTS}
     requests = sum(n for (ep, _s), n in log.items() if ep not in TOKEN_ENDPOINTS)

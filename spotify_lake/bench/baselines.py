@@ -22,6 +22,8 @@ import os
 import sys
 from pathlib import Path
 
+from lake_contract.identity import EXPORT_URI_FIELDS
+
 #: The fields of an extended streaming-history record and their DuckDB types (Spotify's export format).
 EXPORT_FIELDS: dict[str, str] = {
     "ts": "VARCHAR",
@@ -50,8 +52,8 @@ EXPORT_FIELDS: dict[str, str] = {
     "incognito_mode": "BOOLEAN",
 }
 
-#: Order in which a play's identifying URI is taken.
-URI_FIELDS = ("spotify_track_uri", "spotify_episode_uri", "audiobook_chapter_uri", "audiobook_uri")
+#: Order in which a play's identifying URI is taken (the lake's own rule, whose URI order the baselines share).
+URI_FIELDS = EXPORT_URI_FIELDS
 
 ENGINES = ("duckdb", "pandas", "spark_inferred")
 

@@ -26,11 +26,12 @@ def run(args: argparse.Namespace) -> int:
         summary = run_job(job_argv(args.lake, full_refresh=args.full_refresh, run_id=args.run_id), master=args.master)
     except CurationFailed as exc:
         raise UserError(str(exc)) from None
-    print(json.dumps({k: summary[k] for k in ("run_id", "status", "raw_objects")}, indent=2))  # noqa: T201
-    for source, figures in summary.get("sources", {}).items():
+    head = {"run_id": summary.run_id, "status": summary.status, "raw_objects": summary.raw_objects}
+    print(json.dumps(head, indent=2))  # noqa: T201
+    for source, figures in summary.accounts().items():
         print(  # noqa: T201
-            f"{source:28} read {figures['read']:>8}  loaded {figures['loaded']:>8}  "
-            f"duplicates {figures['duplicates']:>7}  quarantined {figures['quarantined_total']:>6}  "
-            f"superseded {figures.get('superseded', 0):>6}"
+            f"{source:28} read {figures.read:>8}  loaded {figures.loaded:>8}  "
+            f"duplicates {figures.duplicates:>7}  quarantined {figures.quarantined_total:>6}  "
+            f"superseded {figures.superseded:>6}"
         )
     return 0

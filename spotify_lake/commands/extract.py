@@ -1,17 +1,18 @@
 """`python -m spotify_lake extract`: run the extractor Lambda handler in-process against a local lake folder.
 
 The handler, its configuration model and every unit of work are the ones deployed to Lambda; only the
-environment differs (``LAKE_DIR`` instead of ``RAW_BUCKET``, ``SECRET_FILE`` instead of ``SECRET_ID``,
-API and token URLs pointing at the in-process emulator for ``--source emulator``).
+environment differs (a lake folder instead of the raw bucket, a secret file instead of Secrets Manager, API and
+token URLs pointing at the in-process emulator for ``--source emulator``; see
+:class:`lake_contract.settings.ExtractorSettings`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from lake_contract.summaries import EXTRACTION_CHECKPOINTED, EXTRACTION_FINISHED, ExtractionSummary
 from spotify_lake.errors import UserError
 
 DEFAULT_SECRET_FILE = "~/.config/spotify-lake/secret.json"  # noqa: S105 - a path, not a secret
@@ -79,13 +80,13 @@ def run(args) -> int:
         sys.stderr.write(f"run stopped: {type(exc).__name__}: {exc}" + "\n")
         return 3
     if args.json:
-        sys.stdout.write(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(summary.to_json() + "\n")
     else:
         sys.stdout.write(format_summary(summary, lake) + "\n")
-    return 0 if summary["status"] in {"finished", "checkpointed"} else 1
+    return 0 if summary.status in {EXTRACTION_FINISHED, EXTRACTION_CHECKPOINTED} else 1
 
 
-def _extract_from_emulator(args, lake: Path, options) -> dict:
+def _extract_from_emulator(args, lake: Path, options) -> ExtractionSummary:
     from spotify_lake import pipeline
     from spotify_lake.sources.emulator import Emulator, FaultSpecError
 
@@ -101,22 +102,22 @@ def _extract_from_emulator(args, lake: Path, options) -> dict:
         return pipeline.extract_from_emulator(emu, lake, options)
 
 
-def format_summary(summary: dict, lake: Path) -> str:
+def format_summary(summary: ExtractionSummary, lake: Path) -> str:
     lines = [
-        f"run {summary['run_id']}: {summary['status']}"
-        + (f" ({summary['checkpoint_reason']})" if summary.get("checkpoint_reason") else ""),
-        f"  {summary['items_written']} items written, {summary['requests_total']} API requests, "
-        f"{summary['throttled_seconds']}s throttled, mode {summary['mode']}",
+        f"run {summary.run_id}: {summary.status}"
+        + (f" ({summary.checkpoint_reason})" if summary.checkpoint_reason else ""),
+        f"  {summary.items_written} items written, {summary.requests_total} API requests, "
+        f"{summary.throttled_seconds}s throttled, mode {summary.mode}",
     ]
-    for name, agg in sorted(summary["sources"].items()):
-        line = f"  {name:<16} {agg['status']:<12} {agg['items_written']:>6} items  {agg['requests']}"
-        if agg["gaps_detected"]:
-            line += f"  GAP: {agg['gaps']}"
-        if agg["skipped"]:
-            line += f"  skipped {agg['skipped']}"
+    for name, agg in sorted(summary.sources.items()):
+        line = f"  {name:<16} {agg.status:<12} {agg.items_written:>6} items  {agg.requests}"
+        if agg.gaps_detected:
+            line += f"  GAP: {[gap.to_dict() for gap in agg.gaps]}"
+        if agg.skipped:
+            line += f"  skipped {agg.skipped}"
         lines.append(line)
-    for unit in summary["units"]:
-        if unit["error"]:
-            lines.append(f"  ! {unit['source']}/{unit['unit']}: {unit['error']}")
-    lines.append(f"  summary: {lake / '_runs' / (summary['run_id'] + '.json')}")
+    for unit in summary.units:
+        if unit.error:
+            lines.append(f"  ! {unit.source}/{unit.unit}: {unit.error}")
+    lines.append(f"  summary: {lake / '_runs' / (summary.run_id + '.json')}")
     return "\n".join(lines)

@@ -14,16 +14,22 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from spotify_lake.pipeline import emulator_endpoints
+from lake_contract.endpoints import EXTRACTOR_SOURCES
+from lake_contract.keys import RAW, RunSummaryKey
+from lake_contract.settings import ExtractorSettings, SearchSpec
+from lake_contract.summaries import ExtractionSummary
+from spotify_lake.pipeline import at_emulator
 
 #: What the extractor needs for curated ``plays``; the other sources only add requests and catalogue rows.
 PLAYS_ONLY = "recently_played"
-ALL_SOURCES = "recently_played,top_items,saved_tracks,playlists,searches,catalogue"
+#: Every extractor source (configured_playlists extracts nothing here: the harness names no playlist ids).
+ALL_SOURCES = ",".join(EXTRACTOR_SOURCES)
 
 
 def quiet_powertools(level: str = "WARNING") -> None:
@@ -86,7 +92,7 @@ class HookedStorage:
 
     def put(self, key: str, body: bytes, **conditions) -> str:
         version = self.inner.put(key, body, **conditions)
-        if key.startswith("raw/"):
+        if key.startswith(f"{RAW}/"):
             self.raw_writes += 1
             self.hook(key, self.raw_writes)
         return version
@@ -118,23 +124,32 @@ def write_secret(path: Path, emu, refresh_tokens: list[str] | None = None, clien
     return path
 
 
-def extractor_env(emu, lake: Path, secret_file: Path, *, sources: str = PLAYS_ONLY, **extra) -> dict[str, str]:
-    env = {
-        "LAKE_DIR": str(lake),
-        "SECRET_FILE": str(secret_file),
-        **emulator_endpoints(emu),
-        "SOURCES": sources,
-        "BACKOFF_BASE_SECONDS": "0.01",
-        "TIME_SAFETY_MARGIN_SECONDS": "1",
-        "SEARCHES": json.dumps([{"q": "genre:pop", "pages": 1}]),
-    }
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
+def extractor_env(
+    emu,
+    lake: Path,
+    secret_file: Path,
+    *,
+    sources: str = PLAYS_ONLY,
+    environment: Mapping[str, str] | None = None,
+    **settings: Any,
+) -> dict[str, str]:
+    """The extractor's environment for a local lake at the emulator: fast retries, one search; ``settings``
+    override fields of :class:`lake_contract.settings.ExtractorSettings`, ``environment`` adds variables of
+    the Lambda runtime (Powertools)."""
+    base = ExtractorSettings(
+        lake_dir=str(lake),
+        secret_file=str(secret_file),
+        sources=tuple(sources.split(",")),
+        backoff_base_seconds=0.01,
+        time_safety_margin_seconds=1.0,
+        searches=(SearchSpec("genre:pop"),),
+    )
+    return at_emulator(replace(base, **settings), emu).to_environment() | dict(environment or {})
 
 
 @dataclass
 class ExtractOutcome:
-    summary: dict | None  # None when the invocation died before returning one
+    summary: ExtractionSummary | None  # None when the invocation died before returning one
     error: BaseException | None
     slept: float = 0.0  # virtual seconds the run waited (Retry-After and backoff)
 
@@ -145,7 +160,7 @@ class ExtractOutcome:
     @property
     def status(self) -> str:
         if self.summary is not None and self.error is None:
-            return self.summary["status"]
+            return self.summary.status
         return f"error:{self.error_type}"
 
 
@@ -188,9 +203,9 @@ def invoke(
         handler.install_runtime(runtime)
         try:
             summary = handler.lambda_handler(event or {}, LocalContext(deadline=time.monotonic() + time_limit))
-            return ExtractOutcome(summary, None, sleeper.seconds)
+            return ExtractOutcome(ExtractionSummary.from_dict(summary), None, sleeper.seconds)
         except Exception as exc:  # AuthorizationExpired, StorageError on the summary write, …
-            return ExtractOutcome(_summary_on_disk(env, runtime), exc, sleeper.seconds)
+            return ExtractOutcome(_summary_on_disk(runtime.config.lake_dir), exc, sleeper.seconds)
         finally:
             handler.install_runtime(None)
 
@@ -226,13 +241,12 @@ def invoke_concurrently(envs: list[dict[str, str]], *, clock: Callable) -> list[
     return [o for o in outcomes if o is not None]
 
 
-def _summary_on_disk(env: dict[str, str], runtime) -> dict | None:
+def _summary_on_disk(lake: str | None) -> ExtractionSummary | None:
     """The newest run summary in a local lake (the handler writes it before re-raising a fatal error)."""
-    lake = env.get("LAKE_DIR")
     if not lake:
         return None
-    runs = sorted(Path(lake, "_runs").glob("extract-*.json"), key=lambda p: p.stat().st_mtime)
-    return json.loads(runs[-1].read_text()) if runs else None
+    runs = sorted(Path(lake).glob(RunSummaryKey.glob("extract")), key=lambda p: p.stat().st_mtime)
+    return ExtractionSummary.from_json(runs[-1].read_text()) if runs else None
 
 
 def reauthorize(emu, listener_index: int = 0) -> str:

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from lake_contract.keys import RunSummaryKey, StateKey, api_glob
 from spotify_lake.adapters.lakefiles import published_files, published_locations
 
 #: Columns of ``plays`` that say where a row came from, not what the play was. They differ between two
@@ -30,7 +31,7 @@ def stable_columns(table_name: str = "plays") -> list[str]:
 
 
 def raw_objects(lake: Path, endpoint: str = "recently_played") -> list[Path]:
-    return sorted(lake.glob(f"raw/source=api/endpoint={endpoint}/**/*.ndjson.gz"))
+    return sorted(lake.glob(api_glob(endpoint)))
 
 
 def read_raw(path: Path) -> list[dict]:
@@ -41,7 +42,7 @@ def read_raw(path: Path) -> list[dict]:
 def raw_problems(lake: Path) -> list[str]:
     """Raw objects a reader could not decode (after a crash: none may exist)."""
     problems = []
-    for path in sorted(lake.glob("raw/source=api/**/*.ndjson.gz")):
+    for path in sorted(lake.glob(api_glob())):
         try:
             read_raw(path)
         except (OSError, EOFError, ValueError) as exc:
@@ -72,10 +73,11 @@ def _ms(iso: str) -> int:
 def cursors(lake: Path) -> dict[str, int]:
     """listener_id -> committed recently-played cursor (ms)."""
     out = {}
-    for path in lake.glob("_state/listener=*/recently_played.json"):
+    for path in lake.glob(StateKey.cursor_glob("recently_played")):
         value = json.loads(path.read_text())
-        if "after_ms" in value:
-            out[path.parent.name.split("=", 1)[1]] = int(value["after_ms"])
+        listener_id = StateKey.parse(path.relative_to(lake).as_posix()).listener_id
+        if "after_ms" in value and listener_id:
+            out[listener_id] = int(value["after_ms"])
     return out
 
 
@@ -93,7 +95,7 @@ def cursors_ahead(lake: Path) -> list[str]:
 
 def cursor_files(lake: Path) -> list[str]:
     """Every file under the listeners' state folders (one cursor document each, plus the lock file)."""
-    return sorted(p.relative_to(lake).as_posix() for p in lake.glob("_state/listener=*/*") if p.is_file())
+    return sorted(p.relative_to(lake).as_posix() for p in lake.glob(StateKey.cursor_glob()) if p.is_file())
 
 
 # --- curated zone ---------------------------------------------------------------------------------------
@@ -177,7 +179,7 @@ def duplicate_keys(rows: list[tuple], key_index: int = 0) -> int:
 
 
 def run_summaries(lake: Path, stage: str) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(lake.glob(f"_runs/{stage}-*.json"))]
+    return [json.loads(p.read_text()) for p in sorted(lake.glob(RunSummaryKey.glob(stage)))]
 
 
 def tree_digest(root: Path, *, exclude: tuple[str, ...] = ()) -> dict[str, str]:

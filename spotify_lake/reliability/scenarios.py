@@ -21,12 +21,14 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lake_contract.keys import RUNS, ApiKey, api_glob
+from lake_contract.summaries import CURATION_GOOD_STATUSES, CURATION_SUCCEEDED, CurationSummary
 from spotify_lake.reliability import crash, harness, lakecheck
 
-Curator = Callable[..., dict]  # (lake, *, full_refresh=False) -> curation run summary
+Curator = Callable[..., CurationSummary]  # (lake, *, full_refresh=False) -> curation run summary
 
 
 class InProcessCurator:
@@ -37,7 +39,7 @@ class InProcessCurator:
         self.runs = 0
         self.seconds: list[float] = []
 
-    def __call__(self, lake: Path, *, full_refresh: bool = False) -> dict:
+    def __call__(self, lake: Path, *, full_refresh: bool = False) -> CurationSummary:
         from curation.job import run
         from curation.lake import LakePaths
 
@@ -49,28 +51,25 @@ class InProcessCurator:
             self.seconds.append(time.monotonic() - started)
 
 
-def accounting_problems(summary: dict) -> list[str]:
+def accounting_problems(summary: CurationSummary) -> list[str]:
     """Sources of one curation run whose records do not add up exactly."""
     problems = []
-    for source, f in summary.get("sources", {}).items():
-        quarantined = f.get("quarantined_total", 0)
-        if f["read"] != f["loaded"] + f["duplicates"] + quarantined:
-            problems.append(f"{source}: read {f['read']} != {f['loaded']} + {f['duplicates']} + {quarantined}")
-        if sum(f.get("quarantined", {}).values()) != quarantined:
-            problems.append(f"{source}: quarantine reasons do not add up to {quarantined}")
-        if any(not reason for reason in f.get("quarantined", {})):
+    for source, f in summary.accounts().items():
+        if not f.balanced:
+            problems.append(f"{source}: read {f.read} != {f.loaded} + {f.duplicates} + {f.quarantined_total}")
+        if sum(f.quarantined.values()) != f.quarantined_total:
+            problems.append(f"{source}: quarantine reasons do not add up to {f.quarantined_total}")
+        if any(not reason for reason in f.quarantined):
             problems.append(f"{source}: quarantined records without a reason")
     return problems
 
 
-def totals(summary: dict) -> dict[str, int]:
-    out = Counter()
-    for f in summary.get("sources", {}).values():
-        out["read"] += f["read"]
-        out["loaded"] += f["loaded"]
-        out["duplicates"] += f["duplicates"]
-        out["quarantined"] += f.get("quarantined_total", 0)
-    return dict(out)
+def totals(summary: CurationSummary) -> dict[str, int]:
+    """Read, loaded, duplicates and quarantined records over the run's sources (empty when it read none)."""
+    if not summary.accounts():
+        return {}
+    t = summary.totals()
+    return {"read": t.read, "loaded": t.loaded, "duplicates": t.duplicates, "quarantined": t.quarantined_total}
 
 
 # --- the simulated week ----------------------------------------------------------------------------------
@@ -130,14 +129,14 @@ def reference_week(work: Path, week: Week, curator: Curator) -> Reference:
         outcomes = poll_week(week, emu, lake, harness.write_secret(work / "reference-secret.json", emu))
         visible = len(emu.visible_plays())
     bad = [o.status for o in outcomes if o.status != "finished"]
-    gaps = sum(o.summary["gaps_detected"] for o in outcomes if o.summary)
+    gaps = sum(o.summary.gaps_detected for o in outcomes if o.summary)
     if bad or gaps:
         raise RuntimeError(f"the fault-free week is not clean: {bad[:3]} failed runs, {gaps} gaps")
     started = time.monotonic()
     summary = curator(lake)
     seconds = time.monotonic() - started
-    if summary.get("status") != "succeeded":
-        raise RuntimeError(f"curating the fault-free week: {summary.get('status')}")
+    if summary.status != CURATION_SUCCEEDED:
+        raise RuntimeError(f"curating the fault-free week: {summary.status}")
     return Reference(lake, lakecheck.table_rows(lake), lakecheck.partitions(lake), seconds, visible)
 
 
@@ -264,7 +263,7 @@ def crashes(
                 )
     final = curator(lake)
     rows = lakecheck.table_rows(lake)
-    identical = rows == reference.rows and final.get("status") == "succeeded"
+    identical = rows == reference.rows and final.status == CURATION_SUCCEEDED
     staging = lake / "curated" / "_staging"
     return {
         "points": sum(1 for k in kills if k.killed),
@@ -301,12 +300,12 @@ def reruns(
     stages: dict[str, bool] = {}
     with Emulator(seed=seed, days=days) as emu:
         secret = harness.write_secret(work / "reruns-secret.json", emu)
-        env = harness.extractor_env(emu, lake, secret, sources=extract_sources, SPOTIFY_MODE_HINT="development")
+        env = harness.extractor_env(emu, lake, secret, sources=extract_sources, mode_hint="development")
         run_id = "extract-reliability-rerun"
         first = harness.invoke(env, clock=lambda: emu.now, event={"run_id": run_id})
-        before = lakecheck.tree_digest(lake, exclude=("_runs/",))
+        before = lakecheck.tree_digest(lake, exclude=(f"{RUNS}/",))
         second = harness.invoke(env, clock=lambda: emu.now, event={"run_id": run_id})
-        after = lakecheck.tree_digest(lake, exclude=("_runs/",))
+        after = lakecheck.tree_digest(lake, exclude=(f"{RUNS}/",))
         stages["extract"] = before == after and first.status == second.status == "finished"
         user = emu.listeners[0].user_id
         now = emu.now
@@ -324,15 +323,15 @@ def reruns(
     rows_before = _all_tables(lake)
     two = curator(lake)
     stages["curate"] = (
-        one.get("status") == "succeeded"
+        one.status == CURATION_SUCCEEDED
         and lakecheck.tree_digest(lake / "curated") == before
         and _all_tables(lake) == rows_before
-        and two.get("status") in {"nothing to do", "succeeded"}
+        and two.status in CURATION_GOOD_STATUSES
     )
     incremental = {k: v for k, v in rows_before.items() if k not in RUN_SCOPED_TABLES}
     refreshed = []
     for _ in range(full_refresh_runs):
-        status = curator(lake, full_refresh=True).get("status")
+        status = curator(lake, full_refresh=True).status
         refreshed.append((status, _all_tables(lake, exclude_runs=True)))
     stages["curate --full-refresh"] = all(
         status == "succeeded" and rows == incremental  # updated_at is left out: when, not what
@@ -344,7 +343,7 @@ def reruns(
         "by_stage": stages,
         "plays": len(rows_before.get("plays", [])),
         "extract_sources": extract_sources,
-        "curate_second_run": two.get("status"),
+        "curate_second_run": two.status,
     }
 
 
@@ -438,7 +437,7 @@ def authorization(work: Path, *, seed: int = 43, days: int = 7) -> dict:
     kept = bool(written) and all(p.exists() for p in written) and not lakecheck.raw_problems(lake)
     plays = lakecheck.raw_plays(lake)
     played = [p[1] for p in plays]
-    resumed_id = resumed_run.summary["run_id"] if resumed_run.summary else None
+    resumed_id = resumed_run.summary.run_id if resumed_run.summary else None
     resumed_after = sorted(
         {
             record["request"]["params"].get("after")
@@ -499,7 +498,12 @@ def secrets_scan(work: Path, curator: Curator | None, *, seed: int = 51, days: i
         refresh = harness.reauthorize(emu)
         secret = harness.write_secret(work / "secrets-secret.json", emu, refresh_tokens=[refresh])
         env = harness.extractor_env(
-            emu, lake, secret, sources=harness.ALL_SOURCES, POWERTOOLS_LOG_LEVEL="DEBUG", REQUEST_BUDGET=5000
+            emu,
+            lake,
+            secret,
+            sources=harness.ALL_SOURCES,
+            request_budget=5000,
+            environment={"POWERTOOLS_LOG_LEVEL": "DEBUG"},
         )
         env_file = crash.write_env(work / "secrets-env.json", env)
         proc = subprocess.run(
@@ -648,8 +652,8 @@ def fuzz_runs(
         except Exception as exc:  # the finding: a job that crashes on input
             crashed.append(f"run {r + 1}: {type(exc).__name__}: {str(exc)[:300]}")
             continue
-        if summary.get("status") != "succeeded":
-            problems.append(f"run {r + 1}: status {summary.get('status')}")
+        if summary.status != CURATION_SUCCEEDED:
+            problems.append(f"run {r + 1}: status {summary.status}")
         problems.extend(f"run {r + 1}: {p}" for p in accounting_problems(summary))
         problems.extend(f"run {r + 1}: {p}" for p in _quarantine_problems(lake, summary))
         figures.update(totals(summary))
@@ -680,7 +684,10 @@ def fuzz_runs(
 def _copy_controls(lake: Path, *, limit: int) -> int:
     """Good API objects again under another run's key: the same plays read twice must be duplicates."""
     copied = 0
-    for path in sorted(lake.glob("raw/source=api/endpoint=recently_played/**/run=*/page-00000.ndjson.gz")):
+    for path in sorted(lake.glob(api_glob("recently_played"))):
+        key = ApiKey.parse(path.relative_to(lake).as_posix())
+        if (key.unit, key.seq) != ("page", 0):
+            continue
         try:
             records = lakecheck.read_raw(path)
         except (OSError, EOFError, ValueError):
@@ -688,7 +695,7 @@ def _copy_controls(lake: Path, *, limit: int) -> int:
         names = [_track_name(r) for r in records]
         if not names or not all(isinstance(n, str) and n.startswith("control ") for n in names):
             continue
-        target = Path(str(path).replace("/run=", "/run=extract-20261003T100000Z-copy-").replace("page-", "copy-"))
+        target = lake / replace(key, run_id=f"extract-20261003T100000Z-copy-{key.run_id}", unit="copy").format()
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         copied += 1
@@ -703,11 +710,11 @@ def _track_name(record) -> str | None:
     return track.get("name") if isinstance(track, dict) else None
 
 
-def _quarantine_problems(lake: Path, summary: dict) -> list[str]:
+def _quarantine_problems(lake: Path, summary: CurationSummary) -> list[str]:
     """The run's quarantine rows: as many as the summary says, each with a reason and its source object."""
     import pyarrow.parquet as pq
 
-    run_id = summary["run_id"]
+    run_id = summary.run_id
     rows = []
     for path in sorted((lake / "curated" / "quarantine").glob(f"{run_id}*.parquet")):
         rows.extend(pq.read_table(path, columns=["reason", "source_object"]).to_pylist())

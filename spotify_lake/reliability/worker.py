@@ -84,9 +84,7 @@ def curate(args: argparse.Namespace) -> int:
     _ready()
     started = time.monotonic()
     summary = runpy.run_path(str(JOB_SCRIPT), run_name="__job__")["main"](argv)
-    sys.stdout.write(
-        json.dumps({"status": summary.get("status"), "seconds": round(time.monotonic() - started, 2)}) + "\n"
-    )
+    sys.stdout.write(json.dumps({"status": summary.status, "seconds": round(time.monotonic() - started, 2)}) + "\n")
     return 0
 
 

@@ -47,7 +47,17 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _lake_facts(con: duckdb.DuckDBPyConnection, listener: str | None, *, plays_ok: bool) -> LakeFacts:
+def _plays_excluded(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, int]:
+    counts = con.execute(
+        f"SELECT excluded_by, excluded_value, count(*) FROM excluded_plays {where} "  # noqa: S608
+        "GROUP BY excluded_by, excluded_value ORDER BY excluded_by <> 'private_session', 3 DESC, 1, 2"
+    ).fetchall()
+    return {charts.exclusion_label(by, value): n for by, value, n in counts}
+
+
+def _lake_facts(
+    con: duckdb.DuckDBPyConnection, listener: str | None, *, plays_ok: bool, exclusions_ok: bool = True
+) -> LakeFacts:
     table_rows = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in TABLES}  # noqa: S608
     if not plays_ok:
         return LakeFacts(0, 0, None, None, {}, table_rows["quarantine"], table_rows)
@@ -59,7 +69,8 @@ def _lake_facts(con: duckdb.DuckDBPyConnection, listener: str | None, *, plays_o
     by_source = dict(
         con.execute(f"SELECT source, count(*) FROM plays {where} GROUP BY source ORDER BY source").fetchall()  # noqa: S608
     )
-    return LakeFacts(plays, listeners, first, last, by_source, table_rows["quarantine"], table_rows)
+    excluded = _plays_excluded(con, where) if exclusions_ok else {}
+    return LakeFacts(plays, listeners, first, last, by_source, table_rows["quarantine"], table_rows, excluded)
 
 
 def _field_missing(con: duckdb.DuckDBPyConnection, table_name: str, column: str) -> bool:
@@ -155,7 +166,9 @@ def build_report(
             known = [r[0] for r in con.execute("SELECT DISTINCT listener_id FROM plays ORDER BY 1").fetchall()]
             if listener not in known:
                 raise UserError(f"listener {listener} has no plays in this lake; known: {', '.join(known) or 'none'}")
-        facts = _lake_facts(con, listener, plays_ok=statuses["play_events"].ok)
+        facts = _lake_facts(
+            con, listener, plays_ok=statuses["play_events"].ok, exclusions_ok=statuses["excluded_plays"].ok
+        )
         runs = read_runs(lake)
         mode = mode or runs.mode
         reports = [_view_report(con, view.name, statuses[view.name], facts, out, listener) for view in view_files()]

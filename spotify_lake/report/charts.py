@@ -648,6 +648,106 @@ def hit_score_distribution(rows: list[Row]) -> Figure:
     return fig
 
 
+def exclusion_label(excluded_by: str, value: str | None) -> str:
+    """How the report names one reason a play was left out: "private sessions" or "artist: Name"."""
+    if excluded_by == "private_session":
+        return "private sessions"
+    return f"{excluded_by.replace('_', ' ')}: {value}"
+
+
+def excluded_plays(rows: list[Row]) -> Figure:
+    def why(r: Row) -> str:
+        return exclusion_label(r["excluded_by"], r["excluded_value"])
+
+    fig, ax = _figure(height=3.2)
+    _barh(ax, _top(_sum_by([{**r, "one": 1} for r in rows], why, "one"), 10), color=PALETTE[8])
+    ax.set_xlabel("plays left out of the analyses")
+    return fig
+
+
+CONTENT_COLOURS = {"music": GREEN, "podcast": PALETTE[1], "audiobook": PALETTE[3], "other": PALETTE[8]}
+
+
+def minutes_by_content_type(rows: list[Row]) -> Figure:
+    months = _months(rows)
+    index = {m: i for i, m in enumerate(months)}
+    fig, ax = _figure()
+    bottom = [0.0] * len(months)
+    for content, colour in CONTENT_COLOURS.items():
+        hours = [0.0] * len(months)
+        for r in rows:
+            if r["content"] == content and r["minutes"] is not None:
+                hours[index[r["month"]]] += r["minutes"] / 60
+        if any(hours):
+            ax.bar(range(len(months)), hours, bottom=bottom, label=content, color=colour, width=0.8)
+            bottom = [b + h for b, h in zip(bottom, hours, strict=True)]
+    _month_axis(ax, months)
+    ax.set_ylabel("hours")
+    _thousands(ax)
+    ax.set_ylim(0, max(bottom, default=0) * 1.2 or 1)  # room for the legend above the tallest bar
+    ax.legend(loc="upper left", ncols=4)
+    return fig
+
+
+def top_shows(rows: list[Row]) -> Figure:
+    one_listener = len({r["listener_id"] for r in rows}) == 1
+
+    def label(r: Row) -> str:
+        return f"{r['show_name']} ({r['episodes']} ep.)" if one_listener else r["show_name"]
+
+    fig, ax = _figure(height=3.8)
+    _barh(ax, [(k, v / 60) for k, v in _top(_sum_by(rows, label, "minutes"), 10)], color=PALETTE[1], fmt="{:,.1f}")
+    ax.set_xlabel("hours listened")
+    return fig
+
+
+def top_episodes(rows: list[Row]) -> Figure:
+    label = lambda r: f"{_short(r['episode_name'], 30)} · {_short(r['show_name'], 20)}"  # noqa: E731
+    fig, ax = _figure(height=4.2)
+    _barh(ax, _top(_sum_by(rows, label, "minutes"), 12), color=PALETTE[1], fmt="{:,.0f}")
+    ax.set_xlabel("minutes listened")
+    return fig
+
+
+def episode_completion(rows: list[Row]) -> Figure:
+    shows = [s for s, _ in _top(_sum_by([{**r, "one": 1} for r in rows], lambda r: r["show_name"], "one"), 8)][::-1]
+    outcomes = (
+        (True, "finished", GREEN),
+        (False, "not finished", PALETTE[2]),
+        (None, "unknown (account data)", GRID),
+    )
+    fig, ax = _figure(height=3.8)
+    left = [0.0] * len(shows)
+    labels = [_short(s, 30) for s in shows]
+    for value, label, colour in outcomes:
+        counts = [sum(1 for r in rows if r["show_name"] == s and r["finished"] is value) for s in shows]
+        if any(counts):
+            ax.barh(labels, counts, left=left, color=colour, label=label, height=0.7)
+            left = [a + b for a, b in zip(left, counts, strict=True)]
+    ax.set_xlabel("episodes started")
+    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def _chapters(r: Row) -> str:
+    finished = r["chapters_finished"]
+    return f"{r['chapters_heard']} ch. heard" + (f", {finished} finished" if finished is not None else "")
+
+
+def audiobook_progress(rows: list[Row]) -> Figure:
+    books = sorted(rows, key=lambda r: (-(r["minutes"] or 0), str(r["audiobook_title"])))[:10][::-1]
+    fig, ax = _figure(height=3.4)
+    labels = [_short(r["audiobook_title"], 30) for r in books]
+    bars = ax.barh(labels, [(r["minutes"] or 0) / 60 for r in books], color=PALETTE[3], height=0.7)
+    ax.bar_label(bars, labels=[_chapters(r) for r in books], padding=3, fontsize=8, color=MUTED)
+    ax.margins(x=0.35)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("hours listened")
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------- the catalogue
 
 POPULARITY = ("tracks", "popularity", "track popularity")
@@ -660,6 +760,11 @@ EXPORT_ONLY = (
     "and `import` it)"
 )
 
+SPOKEN_WORD = (
+    "the lake holds no podcast plays: Spotify's recently-played list has none, only privacy exports record them "
+    "(request yours at spotify.com/account/privacy and `import` it)"
+)
+
 CHARTS: tuple[Chart, ...] = (
     Chart(
         "play_events",
@@ -668,6 +773,15 @@ CHARTS: tuple[Chart, ...] = (
         "Every curated play, stacked by where it came from: API polling and the privacy-export kinds. "
         "Months are in the report's time zone.",
         plays_by_source,
+    ),
+    Chart(
+        "excluded_plays",
+        "The lake",
+        "Plays left out of the analyses",
+        "Plays no chart counts, by why: private sessions (left out by default, as Wrapped does) and the rows of "
+        "your exclusions file (`spotify-lake exclude`). The plays table keeps them; the CSV lists each play.",
+        excluded_plays,
+        empty_reason="no play is left out: no private-session plays, and no exclusion matches a play",
     ),
     Chart(
         "table_record_counts",
@@ -824,6 +938,49 @@ CHARTS: tuple[Chart, ...] = (
         "Plays per connection country, split by device family. API plays record neither platform nor "
         'connection country (they show the account country and "not recorded").',
         plays_by_country_platform,
+    ),
+    Chart(
+        "minutes_by_content_type",
+        "Podcasts and audiobooks",
+        "Music, podcasts and audiobooks",
+        "Hours per month by kind of content. Podcast and audiobook plays come from privacy exports only "
+        "(Spotify's recently-played list has no podcasts).",
+        minutes_by_content_type,
+    ),
+    Chart(
+        "top_shows",
+        "Podcasts and audiobooks",
+        "Top podcast shows",
+        "Your 10 most listened shows by hours, all time, with how many of their episodes you played.",
+        top_shows,
+        empty_reason=SPOKEN_WORD,
+    ),
+    Chart(
+        "top_episodes",
+        "Podcasts and audiobooks",
+        "Top episodes",
+        "Your 12 most listened episodes by minutes; an episode heard in several sittings adds them up.",
+        top_episodes,
+        empty_reason=SPOKEN_WORD,
+    ),
+    Chart(
+        "episode_completion",
+        "Podcasts and audiobooks",
+        "Episodes finished",
+        "Per show, the episodes you started split by whether a play reached the episode's end (the export's "
+        "reason_end). Spotify's exports do not give an episode's length, so there is no percentage; account data "
+        "does not say how a play ended (unknown).",
+        episode_completion,
+        empty_reason=SPOKEN_WORD,
+    ),
+    Chart(
+        "audiobook_progress",
+        "Podcasts and audiobooks",
+        "Audiobook progress",
+        "Hours per audiobook and the chapters heard and finished. The lake does not know how many chapters a book "
+        "has, so progress is counted in chapters, not as a percentage.",
+        audiobook_progress,
+        empty_reason="the lake holds no audiobook plays (only privacy exports record them)",
     ),
     Chart(
         "monthly_active_listeners",

@@ -128,6 +128,7 @@ def _data_kpis(summary: ReportSummary) -> str:
     kpis = "".join(
         [
             _kpi(f"{facts.plays:,}", "plays"),
+            _kpi(f"{facts.excluded_total:,}", "plays left out"),
             _kpi(_period(summary), "period covered"),
             _kpi(f"{len(facts.plays_by_source)}", "sources"),
             _kpi(f"{runs.duplicates:,}", "duplicates removed"),
@@ -160,9 +161,17 @@ def _header(summary: ReportSummary) -> str:
 
 def _facts_card(summary: ReportSummary) -> str:
     facts, runs = summary.facts, summary.runs
-    rows = ["<tr><th>Plays by source</th><td></td></tr>"]
+    rows = ["<tr><th>Plays by source (curated: every play)</th><td></td></tr>"]
     rows += [
         f'<tr><td>&nbsp;&nbsp;{escape(s)}</td><td class="n">{n:,}</td></tr>' for s, n in facts.plays_by_source.items()
+    ]
+    rows.append(
+        '<tr id="excluded"><th>Left out of the analyses (private sessions, and your exclusions file: see '
+        f'<code>spotify-lake exclude</code>)</th><td class="n">{facts.excluded_total:,}</td></tr>'
+    )
+    rows += [
+        f'<tr><td>&nbsp;&nbsp;{escape(why)}</td><td class="n">{n:,}</td></tr>'
+        for why, n in facts.plays_excluded.items()
     ]
     if runs.curation_runs:
         rows.append(f"<tr><th>Curation ({runs.curation_runs} run(s) since the last full refresh)</th><td></td></tr>")

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lake_contract.keys import RUNS
+from lake_contract.summaries import CurationSummary, SummaryError, summary_stage
+
 logger = logging.getLogger(__name__)
 
 
@@ -44,28 +47,34 @@ def _load(path: Path) -> dict[str, Any] | None:
 def read_runs(lake: Path) -> RunFigures:
     figures = RunFigures()
     summaries = []
-    for path in sorted((lake / "_runs").glob("*.json")):
+    for path in sorted((lake / RUNS).glob("*.json")):
         data = _load(path)
         if data is None:
             figures.unreadable.append(path.name)
             continue
-        summaries.append(data)
-    summaries.sort(key=lambda s: (str(s.get("started_at", "")), str(s.get("run_id", ""))))
-    for s in summaries:
-        stage = str(s.get("stage") or str(s.get("run_id", "unknown")).split("-", 1)[0])
+        summaries.append((path.name, data))
+    summaries.sort(key=lambda s: (str(s[1].get("started_at", "")), str(s[1].get("run_id", ""))))
+    curations: list[CurationSummary] = []
+    for name, s in summaries:
+        stage = summary_stage(s)
         figures.runs_by_stage[stage] = figures.runs_by_stage.get(stage, 0) + 1
         if stage == "extract" and isinstance(s.get("mode"), str):
             figures.mode = s["mode"]
-    curations = [s for s in summaries if s.get("stage") == "curate"]
-    refreshes = [i for i, s in enumerate(curations) if s.get("full_refresh")]
-    for s in curations[refreshes[-1] if refreshes else 0 :]:
+        if s.get("stage") == "curate":
+            try:
+                curations.append(CurationSummary.from_dict(s))
+            except SummaryError as exc:
+                logger.warning("run summary %s unreadable: %s", name, exc)
+                figures.unreadable.append(name)
+    refreshes = [i for i, s in enumerate(curations) if s.full_refresh]
+    for run in curations[refreshes[-1] if refreshes else 0 :]:
         figures.curation_runs += 1
-        for source in (s.get("sources") or {}).values():
-            figures.read += int(source.get("read", 0))
-            figures.loaded += int(source.get("loaded", 0))
-            figures.duplicates += int(source.get("duplicates", 0))
-            figures.superseded += int(source.get("superseded", 0))  # absent from summaries before issue 13
-            figures.quarantined += int(source.get("quarantined_total", 0))
-            for reason, count in (source.get("quarantined") or {}).items():
-                figures.quarantined_by_reason[reason] = figures.quarantined_by_reason.get(reason, 0) + int(count)
+        totals = run.totals()
+        figures.read += totals.read
+        figures.loaded += totals.loaded
+        figures.duplicates += totals.duplicates
+        figures.superseded += totals.superseded  # absent from summaries before issue 13: 0
+        figures.quarantined += totals.quarantined_total
+        for reason, count in totals.quarantined.items():
+            figures.quarantined_by_reason[reason] = figures.quarantined_by_reason.get(reason, 0) + count
     return figures

@@ -6,7 +6,7 @@ the builder that calls it (no import cycle, not even one hidden under ``TYPE_CHE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -37,6 +37,12 @@ class LakeFacts:
     plays_by_source: dict[str, int]
     quarantined_rows: int
     table_rows: dict[str, int]
+    #: Plays the analyses leave out, by why ("private sessions", "artist: Name", …): the excluded_plays view.
+    plays_excluded: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def excluded_total(self) -> int:
+        return sum(self.plays_excluded.values())
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ Formats (file names as Spotify ships them):
 - ``extended``: ``Spotify Extended Streaming History/Streaming_History_Audio_<years>_<n>.json`` (+ an empty
   ``Streaming_History_Video_<years>.json``), the fields listed in SPOTIFY_FACTS.md.
 - ``legacy``: ``MyData/endsong_<n>.json`` with ``username``, ``ip_addr_decrypted``, ``user_agent_decrypted``.
-- ``account``: ``Spotify Account Data/StreamingHistory_music_<n>.json`` (``endTime`` to the minute, no URIs)
-  and ``StreamingHistory_podcast_<n>.json``; these files start with a UTF-8 BOM. ``Userdata.json`` names the
-  user and ``YourLibrary.json`` lists the shows listened to.
+- ``account``: ``Spotify Account Data/StreamingHistory_music_<n>.json`` (``endTime`` to the minute, no URIs),
+  ``StreamingHistory_podcast_<n>.json`` and ``StreamingHistory_audiobook_<n>.json``; these files start with a
+  UTF-8 BOM. ``Userdata.json`` names the user and ``YourLibrary.json`` lists the shows listened to.
 - ``account_older``: the older naming, ``MyData/StreamingHistory<n>.json``, music and podcast rows in one file
   (a podcast row carries the show as ``artistName`` and the episode as ``trackName``), with the same
   ``Userdata.json`` and ``YourLibrary.json``.
@@ -16,6 +16,12 @@ Formats (file names as Spotify ships them):
 2023-format extended files with ``username``, same-second duplicates, overlapping plays on one device,
 same-minute replays in account data, exact repeats across files, audiobook account files, real platform
 strings.
+
+Audiobooks: the simulated listener's spoken-word plays of two of the catalogue's twelve shows
+(:data:`AUDIOBOOK_SHOWS`) are written as audiobook chapters in the formats that have audiobooks (extended
+history since 2024 and the newer account data): the show becomes a book, its episodes chapters, with
+``audiobook_*`` fields (account data: ``audiobookName``, ``chapterName``, ``authorName``). The legacy and
+older account formats predate audiobooks and keep them as podcast episodes.
 
 Every file is one JSON array of 10,000-16,000 rows (the last one may be shorter). Quirks: podcast rows
 (null track fields, an episode URI), rows with null names and URIs (only on plays of 30 s or less),
@@ -43,8 +49,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from curation.rules import export_row_identity
-from spotify_lake.sources.emulator.catalogue import catalogue_for
+from lake_contract.identity import export_row_identity
+from spotify_lake.sources.emulator.catalogue import Catalogue, Episode, catalogue_for
 from spotify_lake.sources.emulator.listening import DAY_MS, Listener, Play, make_listener, plan_plays, to_ms
 from spotify_lake.sources.emulator.simulation import RECENTLY_PLAYED_REACH, World, parse_now
 
@@ -85,7 +91,7 @@ class ExportSummary:
 def play_identity(row: dict) -> str:
     """What identifies a play within its end second (minute in account data), as curation keys it: the
     track, episode or audiobook URI, or without one the lower-cased ``title|by`` names, plus the ms played
-    for account-data rows. The rule itself is ``curation.rules.export_row_identity``, which
+    for account-data rows. The rule itself is ``lake_contract.identity.export_row_identity``, whose constants
     ``curation.plays.identity_key`` builds its Spark expression from."""
     return export_row_identity(row)
 
@@ -110,6 +116,33 @@ def _unit(seed: int, salt: int, value: int) -> float:
 
 
 _SALT_NULL, _SALT_OFFLINE_MS, _SALT_SKIP_NULL, _SALT_IP = 1, 2, 3, 4
+
+#: Shows whose plays are written as audiobook chapters where the format has audiobooks (see the module doc).
+AUDIOBOOK_SHOWS = frozenset({5, 11})
+_AUDIOBOOK_FORMATS = ("extended", "account")
+_EPISODES_PER_SHOW = 30  # catalogue.py: every show has 30 episodes, in order
+
+
+@dataclass(frozen=True, slots=True)
+class _Chapter:
+    book: str
+    author: str
+    title: str
+    book_uri: str
+    chapter_uri: str
+
+
+def _chapter(cat: Catalogue, episode: Episode) -> _Chapter:
+    """The audiobook chapter an episode of an :data:`AUDIOBOOK_SHOWS` show stands for."""
+    show = cat.shows[episode.show_index]
+    number = episode.index - episode.show_index * _EPISODES_PER_SHOW + 1
+    return _Chapter(
+        book=f"{show.publisher}: A Novel",
+        author=f"A. {show.name.split()[1]}",
+        title=f"Chapter {number}",
+        book_uri=f"spotify:audiobook:{show.id}",
+        chapter_uri=f"spotify:chapter:{episode.id}",
+    )
 
 
 class _Timestamps:
@@ -151,16 +184,34 @@ class _Rows:
             ip = self._ips[key] = f"203.0.113.{int(draw * 254) + 1}"
         return ip
 
+    def is_audiobook(self, play: Play) -> bool:
+        """A spoken-word play this format writes as an audiobook chapter."""
+        return (
+            play.track < 0
+            and self.fmt in _AUDIOBOOK_FORMATS
+            and self.cat.episodes[play.episode].show_index in AUDIOBOOK_SHOWS
+        )
+
     def row(self, play: Play) -> dict:
         cat = self.cat
         seed = self.seed
-        podcast = play.track < 0
-        nulled = not podcast and play.ms_played <= 30_000 and _unit(seed, _SALT_NULL, play.end_ms) < 0.01
+        book = self.is_audiobook(play)
+        podcast = play.track < 0 and not book
+        nulled = play.track >= 0 and play.ms_played <= 30_000 and _unit(seed, _SALT_NULL, play.end_ms) < 0.01
         if podcast:
             episode = cat.episodes[play.episode]
             show = cat.shows[episode.show_index]
+        chapter = _chapter(cat, cat.episodes[play.episode]) if book else None
         if self.fmt in _ACCOUNT_FORMATS:
             end = datetime.fromtimestamp(play.end_ms // 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+            if chapter is not None:
+                return {
+                    "endTime": end,
+                    "audiobookName": chapter.book,
+                    "chapterName": chapter.title,
+                    "authorName": chapter.author,
+                    "msPlayed": play.ms_played,
+                }
             if podcast and self.fmt == "account_older":
                 # Older exports mix podcasts into the music file: the show as artist, the episode as track.
                 return {"endTime": end, "artistName": show.name, "trackName": episode.name, "msPlayed": play.ms_played}
@@ -178,7 +229,7 @@ class _Rows:
                 "trackName": track.name,
                 "msPlayed": play.ms_played,
             }
-        if podcast or nulled:
+        if podcast or book or nulled:
             track_name = artist_name = album_name = track_uri = None
         else:
             track = cat.tracks[play.track]
@@ -216,10 +267,10 @@ class _Rows:
         out["episode_show_name"] = show.name if podcast else None
         out["spotify_episode_uri"] = f"spotify:episode:{episode.id}" if podcast else None
         if self.fmt == "extended":
-            out["audiobook_title"] = None
-            out["audiobook_uri"] = None
-            out["audiobook_chapter_uri"] = None
-            out["audiobook_chapter_title"] = None
+            out["audiobook_title"] = chapter.book if chapter else None
+            out["audiobook_uri"] = chapter.book_uri if chapter else None
+            out["audiobook_chapter_uri"] = chapter.chapter_uri if chapter else None
+            out["audiobook_chapter_title"] = chapter.title if chapter else None
         out["reason_start"] = play.reason_start
         out["reason_end"] = play.reason_end
         out["shuffle"] = play.shuffle
@@ -314,11 +365,12 @@ def write_export(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         writer = _ZipWriter(archive, bom=fmt in _ACCOUNT_FORMATS)
         shows: set[str] = set()
-        chunks: dict[str, list] = {"music": [], "podcast": []}  # account data splits podcasts out
+        kinds = ("music", "podcast", "audiobook")  # account data splits podcasts and audiobooks out
+        chunks: dict[str, list] = {k: [] for k in kinds}
         targets = {"music": rng.randint(ROWS_MIN, ROWS_MAX), "podcast": rng.randint(ROWS_MIN, ROWS_MAX)}
-        numbers = {"music": 0, "podcast": 0}
-        edges: dict[str, tuple[str, str] | None] = {"music": None, "podcast": None}
-        carry: dict[str, list[str]] = {"music": [], "podcast": []}
+        numbers = dict.fromkeys(kinds, 0)
+        edges: dict[str, tuple[str, str] | None] = dict.fromkeys(kinds)
+        carry: dict[str, list[str]] = {k: [] for k in kinds}
 
         def flush(kind: str) -> None:
             nonlocal total_rows, duplicates
@@ -345,13 +397,18 @@ def write_export(
             targets[kind] = rng.randint(ROWS_MIN, ROWS_MAX)
 
         for play in stream:
-            kind = "podcast" if fmt == "account" and play.track < 0 else "music"  # older files mix them
+            kind = "music"  # older files mix them
+            if fmt == "account" and play.track < 0:
+                kind = "audiobook" if rows.is_audiobook(play) else "podcast"
+            if kind not in targets:
+                # Drawn at the first audiobook play only: formats without audiobook files draw what they always did.
+                targets[kind] = rng.randint(ROWS_MIN, ROWS_MAX)
             if not chunks[kind] and carry[kind]:
                 chunks[kind].extend(carry[kind])
                 duplicates += len(carry[kind])
                 carry[kind] = []
             row = rows.row(play)
-            if play.track < 0:
+            if play.track < 0 and not rows.is_audiobook(play):
                 shows.add(rows.cat.shows[rows.cat.episodes[play.episode].show_index].name)
             ts = row.get("ts") or row["endTime"]
             chunks[kind].append(row)
@@ -370,7 +427,7 @@ def write_export(
             last_ts = ts
             if len(chunks[kind]) >= targets[kind]:
                 flush(kind)
-        for kind in ("music", "podcast"):
+        for kind in kinds:
             flush(kind)
         if fmt in _ACCOUNT_FORMATS:
             # Account data names its user and lists the saved shows, which type an older file's podcast rows.

@@ -1,4 +1,5 @@
--- Every play with its catalogue context and its times in the display time zone; the base of the listening views.
+-- Every play the analyses count (not in excluded_plays: private sessions and the listener's exclusions), with its
+-- catalogue context and its times in the display time zone; the base of the listening views.
 -- `${time_zone}` is replaced with the configured IANA zone before this file runs (Athena: by the deployer).
 CREATE OR REPLACE VIEW play_events AS
 WITH enriched AS (
@@ -29,9 +30,18 @@ WITH enriched AS (
         p.album_name,
         coalesce(p.duration_ms, t.duration_ms) AS track_duration_ms,
         t.popularity AS track_popularity,
+        p.episode_uri,
+        p.episode_name,
+        p.show_name,
+        p.audiobook_uri,
+        p.audiobook_title,
+        p.audiobook_chapter_title,
         CAST(at_timezone(with_timezone(p.played_at, 'UTC'), '${time_zone}') AS timestamp) AS played_at_local
     FROM plays AS p
     LEFT JOIN tracks AS t ON t.track_id = p.track_id
+    -- Left out of every analysis; the month in the join lets Athena prune partitions on both sides.
+    LEFT JOIN excluded_plays AS x ON x.play_id = p.play_id AND x.play_month = p.play_month
+    WHERE x.play_id IS NULL
 )
 SELECT
     e.listener_id,
@@ -68,7 +78,13 @@ SELECT
     ar.followers AS artist_followers,
     ar.genres AS artist_genres,
     al.release_year AS album_release_year,
-    al.total_tracks AS album_total_tracks
+    al.total_tracks AS album_total_tracks,
+    e.episode_uri,
+    e.episode_name,
+    e.show_name,
+    e.audiobook_uri,
+    e.audiobook_title,
+    e.audiobook_chapter_title
 FROM enriched AS e
 LEFT JOIN artists AS ar ON ar.artist_id = e.artist_id
 LEFT JOIN albums AS al ON al.album_id = e.album_id

@@ -12,3 +12,4 @@ UNION ALL SELECT 'playlist_items', count(*) FROM playlist_items
 UNION ALL SELECT 'search_results', count(*) FROM search_results
 UNION ALL SELECT 'quarantine', count(*) FROM quarantine
 UNION ALL SELECT 'data_quality', count(*) FROM data_quality
+UNION ALL SELECT 'exclusions', count(*) FROM exclusions

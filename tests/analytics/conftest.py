@@ -42,3 +42,11 @@ def dev_mode(tmp_path_factory):
     con = _connection(dataset.build(tmp_path_factory.mktemp("dev_lake"), development_mode=True), "UTC")
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def spoken(tmp_path_factory):
+    """Listener C's podcasts and audiobooks (dataset.build_spoken_word), in UTC."""
+    con = _connection(dataset.build_spoken_word(tmp_path_factory.mktemp("spoken_lake")), "UTC")
+    yield con
+    con.close()

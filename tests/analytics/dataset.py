@@ -5,6 +5,14 @@ of the plays, in one session spanning local midnight; the gaps between its plays
 session) and 10:01 (new session). Export plays carry ms_played and skips, API plays only the track length,
 one account-export play has no ids at all, and artist Three / track Four lack popularity, followers and genres as
 in development mode. Listener B has API plays only, in January and March (churn and return).
+
+Besides those 12 plays the lake holds 5 that the analyses leave out (EXCLUDED_PLAYS, with the EXCLUSIONS file):
+two private-session plays of A (one also by an excluded artist: the private session is the reason given), one
+play of A by the excluded artist "Artist, Four" (a comma inside the name, upper case in the file), and two of B
+left out by B's own rules (a show, and every audiobook). Every other view's answer is the same as without them.
+
+``build_spoken_word`` writes a second lake, one listener C with podcasts, audiobooks, music, a local file and
+a play of unknown type, for the podcast and audiobook views (answers in test_views.py).
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from tests.support.lake_builder import write_table
+from tests.support.lake_builder import write_exclusions, write_table
 
 A = "aaaaaaaaaaaaaaaa"
 B = "bbbbbbbbbbbbbbbb"
@@ -150,6 +158,78 @@ PLAYS = [
     _api_play("q2", B, "2024-01-21 20:00:00", "t3", "SE"),
     _api_play("q3", B, "2024-03-05 20:00:00", "t3", "SE"),
 ]
+
+#: Plays the analyses leave out (play_events and every view on it skip them; the plays table keeps them).
+EXCLUDED_PLAYS = [
+    {
+        **_export_play(
+            "x1", A, "2024-02-20 13:00:00", "t1", 200_000, skipped=False, platform="iOS 17.1 (iPhone14,2)", country="DE"
+        ),
+        "incognito_mode": True,
+    },
+    {
+        # private AND by an excluded artist: one reason is given, the private session
+        "play_id": "x2",
+        "listener_id": A,
+        "played_at": ts("2024-02-20 13:10:00"),
+        "content_type": "track",
+        "track_name": "Song Five",
+        "artist_name": "Artist, Four",
+        "ms_played": 150_000,
+        "is_stream": True,
+        "incognito_mode": True,
+        "source": "export_extended",
+        "play_month": "2024-02",
+    },
+    {
+        "play_id": "x3",
+        "listener_id": A,
+        "played_at": ts("2024-02-20 13:20:00"),
+        "content_type": "track",
+        "track_name": "Song Five",
+        "artist_name": "Artist, Four",
+        "ms_played": 90_000,
+        "is_stream": True,
+        "incognito_mode": False,
+        "source": "export_extended",
+        "play_month": "2024-02",
+    },
+    {
+        "play_id": "x4",
+        "listener_id": B,
+        "played_at": ts("2024-01-22 08:00:00"),
+        "episode_uri": "spotify:episode:ex4",
+        "content_type": "episode",
+        "episode_name": "Work Episode",
+        "show_name": "Show Hidden",
+        "ms_played": 600_000,
+        "is_stream": True,
+        "source": "export_extended",
+        "play_month": "2024-01",
+    },
+    {
+        "play_id": "x5",
+        "listener_id": B,
+        "played_at": ts("2024-01-22 09:00:00"),
+        "audiobook_uri": "spotify:chapter:bx5",
+        "content_type": "audiobook",
+        "audiobook_title": "Book B",
+        "audiobook_chapter_title": "Chapter 1",
+        "ms_played": 300_000,
+        "is_stream": True,
+        "source": "export_extended",
+        "play_month": "2024-01",
+    },
+]
+
+#: The listener's exclusions file as a person would write it: spaces, any case, empty listener = everyone, a rule
+#: that matches nothing, a quoted value with a comma and a quoted reason with a doubled quote.
+EXCLUSIONS = f"""kind,value,listener_id,reason
+artist,"ARTIST, FOUR",,"my kid's ""favourite"", not mine"
+show, Show Hidden ,{B},work podcast
+Content_Type,audiobook,{B},
+track,Nonexistent Song,,
+"""
 
 ARTISTS = [
     {"artist_id": "ar1", "name": "Artist One", "genres": ["pop", "dance"], "popularity": 90, "followers": 1_000_000},
@@ -306,7 +386,8 @@ def build(lake: Path, *, development_mode: bool = False) -> Path:
         for a in ARTISTS
     ]
     albums = [{**a, "updated_at": UPDATED} | ({"popularity": None} if development_mode else {}) for a in ALBUMS]
-    write_table(lake, "plays", PLAYS)
+    write_table(lake, "plays", PLAYS + EXCLUDED_PLAYS)
+    write_exclusions(lake, EXCLUSIONS)
     write_table(lake, "tracks", tracks)
     write_table(lake, "artists", artists)
     write_table(lake, "albums", albums)
@@ -316,4 +397,91 @@ def build(lake: Path, *, development_mode: bool = False) -> Path:
     write_table(lake, "search_results", SEARCH_RESULTS)
     write_table(lake, "quarantine", QUARANTINE)
     # artist_snapshots, saved_tracks and data_quality stay empty: the loader must give typed empty tables.
+    return lake
+
+
+# -- the podcast and audiobook lake ----------------------------------------------------------------------------
+
+C = "cccccccccccccccc"
+
+
+def _spoken(play_id, played_at, content_type, ms, *, reason_end=None, source="export_extended", **names):
+    return {
+        "play_id": play_id,
+        "listener_id": C,
+        "played_at": ts(played_at),
+        "content_type": content_type,
+        "ms_played": ms,
+        "is_stream": ms >= 30_000,
+        "reason_end": reason_end,
+        "source": source,
+        "play_month": played_at[:7],
+        **names,
+    }
+
+
+def _episode(play_id, played_at, ms, show, episode, uri=None, **kwargs):
+    return _spoken(play_id, played_at, "episode", ms, show_name=show, episode_name=episode, episode_uri=uri, **kwargs)
+
+
+def _chapter(play_id, played_at, ms, book, chapter, uri=None, **kwargs):
+    return _spoken(
+        play_id, played_at, "audiobook", ms, audiobook_title=book, audiobook_chapter_title=chapter, audiobook_uri=uri,
+        **kwargs,
+    )  # fmt: skip
+
+
+ACCOUNT = {"source": "export_account"}  # account data: names and ms only, no URIs, no reason_end
+SPOKEN_PLAYS = [
+    # Show One, Episode One in two sittings: the second reaches the end
+    _episode(
+        "s1", "2024-03-01 08:00:00", 1_200_000, "Show One", "Episode One", "spotify:episode:e1", reason_end="endplay"
+    ),
+    _episode(
+        "s2", "2024-03-02 08:00:00", 600_000, "Show One", "Episode One", "spotify:episode:e1", reason_end="trackdone"
+    ),
+    # Episode Two never finished; its second play is in a private session, which listener C keeps
+    _episode(
+        "s3", "2024-03-03 08:00:00", 300_000, "Show One", "Episode Two", "spotify:episode:e2", reason_end="endplay"
+    ),
+    {
+        **_episode(
+            "s4", "2024-03-04 08:00:00", 100_000, "Show One", "Episode Two", "spotify:episode:e2", reason_end="endplay"
+        ),
+        "incognito_mode": True,
+    },
+    # account data: how the play ended is not known
+    _episode("s5", "2024-04-01 08:00:00", 900_000, "Show Two", "Episode Z", **ACCOUNT),
+    # Book Q: chapter 1 finished, chapter 2 finished in a second sitting, chapter 3 started
+    _chapter("s6", "2024-03-05 22:00:00", 600_000, "Book Q", "Chapter 1", "spotify:chapter:q1", reason_end="trackdone"),
+    _chapter("s7", "2024-03-06 22:00:00", 300_000, "Book Q", "Chapter 2", "spotify:chapter:q2", reason_end="endplay"),
+    _chapter("s8", "2024-03-07 22:00:00", 400_000, "Book Q", "Chapter 2", "spotify:chapter:q2", reason_end="trackdone"),
+    _chapter("s9", "2024-03-08 22:00:00", 50_000, "Book Q", "Chapter 3", "spotify:chapter:q3", reason_end="endplay"),
+    _chapter("s10", "2024-04-02 21:00:00", 1_000_000, "Book R", "Chapter 1", **ACCOUNT),
+    # music, a local file (music too) and a play the export could not type
+    _spoken(
+        "s11",
+        "2024-03-01 09:00:00",
+        "track",
+        200_000,
+        reason_end="trackdone",
+        track_id="t1",
+        track_name="Song One",
+        artist_name="Artist One",
+    ),
+    _spoken("s12", "2024-04-03 10:00:00", "local", 120_000, track_name="Home Demo", artist_name="Me"),
+    _spoken("s13", "2024-04-03 10:05:00", "unknown", 10_000),
+    # a show listener C left out
+    _episode("s14", "2024-03-08 08:00:00", 500_000, "Show Banned", "Nope", "spotify:episode:e9", reason_end="endplay"),
+]
+SPOKEN_EXCLUSIONS = f"""kind,value,listener_id,reason
+private_sessions,keep,{C},count them
+show,show banned,,
+"""
+
+
+def build_spoken_word(lake: Path) -> Path:
+    """One listener's podcasts, audiobooks and a little music (see the module docstring)."""
+    write_table(lake, "plays", SPOKEN_PLAYS)
+    write_exclusions(lake, SPOKEN_EXCLUSIONS)
     return lake

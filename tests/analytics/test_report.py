@@ -22,6 +22,9 @@ CURATE_RUN = {
     "run_id": "curate-20240630T120000Z-abc123",
     "stage": "curate",
     "started_at": "2024-06-30T12:00:00+00:00",
+    "finished_at": "2024-06-30T12:03:00+00:00",
+    "full_refresh": False,
+    "raw_objects": {"listed": 3, "api": 2, "export": 1, "library": 0, "extractor_quarantine": 0, "unknown": 0},
     "status": "succeeded",
     "sources": {
         "api": {"read": 6, "loaded": 5, "duplicates": 1, "quarantined": {}, "quarantined_total": 0},
@@ -109,14 +112,25 @@ def test_every_view_file_has_a_chart_entry():
         assert chart.caption
 
 
+#: Views the edge lake leaves empty on purpose: its one audiobook play is left out by listener B's exclusions
+#: (test_spoken_word_lake_fills_the_podcast_and_audiobook_charts draws it).
+EMPTY_ON_THE_EDGE_LAKE = {"audiobook_progress"}
+
+
 @pytest.mark.slow
 def test_every_view_is_charted_on_the_full_lake(report):
     summary, cards, _ = report
     assert sorted(cards.cards) == sorted(VIEWS)
     for view, card in cards.cards.items():
+        if view in EMPTY_ON_THE_EDGE_LAKE:
+            assert card["status"] == "not_available"
+            assert "no audiobook plays" in card["text"]
+            continue
         assert card["status"] == "chart", (view, card["text"])
         assert card["svg"], view
     for view in summary.views:
+        if view.view in EMPTY_ON_THE_EDGE_LAKE:
+            continue
         assert view.csv.is_file()
         assert view.png.is_file()
         assert view.png.stat().st_size > 5000
@@ -153,6 +167,16 @@ def test_page_shows_the_run_numbers(report):
     assert ">1</b><small>quarantined records<" in text
     assert "unparseable ts" in text
     assert "extended mode" in text
+    # the plays the analyses left out, and why (private sessions first)
+    assert ">5</b><small>plays left out<" in text
+    assert summary.facts.plays_excluded == {
+        "private sessions": 2,
+        "show: Show Hidden": 1,
+        "artist: ARTIST, FOUR": 1,
+        "content type: audiobook": 1,
+    }
+    excluded = text[text.index('<tr id="excluded">') :]
+    assert excluded.index("private sessions") < excluded.index("artist: ARTIST, FOUR")
 
 
 def embedded(text: str) -> dict:
@@ -237,8 +261,10 @@ def test_development_mode_lake_says_what_is_missing_and_why(tmp_path):
     assert summary.facts.plays == 9
     assert cards.cards["shared_favourites"]["status"] == "chart"  # compares listeners: not filtered
     assert cards.cards["skip_stats_by_month"]["status"] == "chart"
-    others = {v for v in VIEWS if v not in expected_missing}
+    others = {v for v in VIEWS if v not in expected_missing} - EMPTY_ON_THE_EDGE_LAKE
     assert {v for v, c in cards.cards.items() if c["status"] == "chart"} == others
+    # listener A's own exclusions only: two private-session plays and one by the excluded artist
+    assert summary.facts.plays_excluded == {"private sessions": 2, "artist: ARTIST, FOUR": 1}
 
 
 def test_empty_lake_explains_every_missing_chart(tmp_path):
@@ -297,3 +323,19 @@ def test_a_chart_too_big_for_vector_paths_gets_a_raster_data_layer(tmp_path):
     assert big.count('xlink:href="data:image/png;base64,') == 1
     assert len(big) < 1_000_000
     assert "track length (minutes)" in big  # the axis label is still text
+
+
+def test_spoken_word_lake_fills_the_podcast_and_audiobook_charts(tmp_path):
+    # Given listener C's podcasts and audiobooks (one show left out by the exclusions file)
+    lake = dataset.build_spoken_word(tmp_path / "lake")
+    summary = build_report(lake, tmp_path / "out")
+    cards, text = parse(tmp_path / "out" / "index.html")
+    assert_offline(text, cards.urls)
+    spoken = ["minutes_by_content_type", "top_shows", "top_episodes", "episode_completion", "audiobook_progress"]
+    for view in [*spoken, "excluded_plays"]:
+        assert cards.cards[view]["status"] == "chart", (view, cards.cards[view]["text"])
+        assert (tmp_path / "out" / "png" / f"{view}.png").stat().st_size > 5000
+    assert [v.section for v in summary.views if v.view in spoken] == ["Podcasts and audiobooks"] * len(spoken)
+    assert summary.facts.plays == 13
+    assert summary.facts.plays_excluded == {"show: show banned": 1}
+    assert ">1</b><small>plays left out<" in text

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from .dataset import A, B
+from .dataset import A, B, C
 
 D = date
 T = datetime
@@ -490,7 +490,7 @@ def test_shared_favourites(berlin):
 
 def test_table_record_counts(berlin):
     assert dict(rows(berlin, "table_record_counts", "*")) == {
-        "plays": 12,
+        "plays": 17,  # the curated table keeps the 5 plays the analyses leave out
         "tracks": 4,
         "albums": 3,
         "artists": 3,
@@ -502,6 +502,7 @@ def test_table_record_counts(berlin):
         "search_results": 6,
         "quarantine": 1,
         "data_quality": 0,
+        "exclusions": 4,
     }
 
 
@@ -622,3 +623,138 @@ def test_minutes_are_wall_clock_and_charts_count_streams(tmp_path):
     ]
     assert rows(con, "play_events", "count_if(overlaps_previous)") == [(2,)]
     con.close()
+
+
+# -- exclusions and private sessions ----------------------------------------------------------------------------
+
+PRIVATE = "private session (incognito mode): left out unless the exclusions say private_sessions,keep"
+
+
+def test_excluded_plays_say_which_rule_left_each_out(utc):
+    # Given two private-session plays of A (x2 is also by an excluded artist), one by the excluded artist
+    # "Artist, Four" (written "ARTIST, FOUR" in the file), and B's rules for a show and for every audiobook
+    same(
+        rows(
+            utc, "excluded_plays", "listener_id, play_id, play_month, ms_listened, excluded_by, excluded_value, reason"
+        ),
+        [
+            (A, "x1", "2024-02", 200_000, "private_session", None, PRIVATE),
+            (A, "x2", "2024-02", 150_000, "private_session", None, PRIVATE),  # one reason per play, the first
+            (A, "x3", "2024-02", 90_000, "artist", "ARTIST, FOUR", 'my kid\'s "favourite", not mine'),
+            (B, "x4", "2024-01", 600_000, "show", "Show Hidden", "work podcast"),
+            (B, "x5", "2024-01", 300_000, "content_type", "audiobook", None),
+        ],
+    )
+
+
+def test_play_events_leave_excluded_plays_out_and_the_plays_table_keeps_them(utc):
+    assert rows(utc, "play_events", "count(*), count_if(play_id LIKE 'x%')") == [(12, 0)]
+    assert rows(utc, "plays", "count(*)") == [(17,)]
+    # the rule for B's show does not touch A's podcast play, and "Nonexistent Song" matches nothing
+    assert rows(utc, "play_events", "play_id", "WHERE content_type = 'episode'") == [("p9",)]
+
+
+def test_private_sessions_are_left_out_by_default_without_any_exclusions(tmp_path):
+    from spotify_lake.report.lake import connect, create_views
+    from tests.support.lake_builder import write_exclusions
+
+    from . import dataset
+
+    # Given the same lake with an exclusions file holding only its header line
+    lake = dataset.build(tmp_path)
+    write_exclusions(lake, "kind,value,listener_id,reason\n")
+    con = connect(lake)
+    assert [s for s in create_views(con, "UTC") if not s.ok] == []
+    # Then only the private-session plays are left out: x3, x4 and x5 count again
+    assert rows(con, "excluded_plays", "play_id, excluded_by") == [("x1", "private_session"), ("x2", "private_session")]
+    assert rows(con, "play_events", "count(*)") == [(15,)]
+    con.close()
+
+
+def test_a_keep_row_counts_private_sessions_and_rules_apply_to_every_listener(spoken):
+    # Given listener C's file: private_sessions,keep for C, and "show banned" for everyone (lower case)
+    same(
+        rows(spoken, "excluded_plays", "listener_id, play_id, excluded_by, excluded_value, reason"),
+        [(C, "s14", "show", "show banned", None)],
+    )
+    assert rows(spoken, "play_events", "play_id", "WHERE play_id = 's4'") == [("s4",)]  # private, kept
+
+
+# -- podcasts and audiobooks ------------------------------------------------------------------------------------
+
+
+def test_minutes_by_content_type(spoken):
+    # March: music 200 s; podcasts 1,200 + 600 + 300 + 100 s (the private play counts for C); audiobook
+    # 600 + 300 + 400 + 50 s. April: account-data podcast 900 s and audiobook 1,000 s, a local file (music)
+    # and a play of unknown type (other). The excluded show's 500 s count nowhere.
+    same(
+        rows(spoken, "minutes_by_content_type", "listener_id, month, content, plays, minutes"),
+        [
+            (C, D(2024, 3, 1), "music", 1, 3.3),
+            (C, D(2024, 3, 1), "podcast", 4, 36.7),
+            (C, D(2024, 3, 1), "audiobook", 4, 22.5),
+            (C, D(2024, 4, 1), "music", 1, 2.0),
+            (C, D(2024, 4, 1), "podcast", 1, 15.0),
+            (C, D(2024, 4, 1), "audiobook", 1, 16.7),
+            (C, D(2024, 4, 1), "other", 1, 0.2),
+        ],
+    )
+
+
+def test_top_shows(spoken):
+    same(
+        rows(spoken, "top_shows", "*"),
+        [
+            (C, "Show One", 2, 4, 36.7, D(2024, 3, 1), D(2024, 3, 4), 1),
+            (C, "Show Two", 1, 1, 15.0, D(2024, 4, 1), D(2024, 4, 1), 2),
+        ],
+    )
+
+
+def test_top_episodes(spoken):
+    # Episode One's two sittings add up (20 + 10 minutes); the account-data episode has no URI
+    same(
+        rows(spoken, "top_episodes", "*"),
+        [
+            (C, "Show One", "Episode One", "spotify:episode:e1", 2, 30.0, 1),
+            (C, "Show Two", "Episode Z", None, 1, 15.0, 2),
+            (C, "Show One", "Episode Two", "spotify:episode:e2", 2, 6.7, 3),
+        ],
+    )
+
+
+def test_episode_completion(spoken):
+    # finished = some play reached the end (trackdone); unknown (NULL) when no play says how it ended
+    same(
+        rows(spoken, "episode_completion", "*"),
+        [
+            (C, "Show One", "Episode One", 2, 30.0, 2, True, D(2024, 3, 1), D(2024, 3, 2)),
+            (C, "Show One", "Episode Two", 2, 6.7, 2, False, D(2024, 3, 3), D(2024, 3, 4)),
+            (C, "Show Two", "Episode Z", 1, 15.0, 0, None, D(2024, 4, 1), D(2024, 4, 1)),
+        ],
+    )
+
+
+def test_audiobook_progress(spoken):
+    # Book Q: chapters 1 and 2 finished (2 in its second sitting), 3 started last; Book R from account data
+    same(
+        rows(spoken, "audiobook_progress", "*"),
+        [
+            (C, "Book Q", 3, 2, 4, 22.5, D(2024, 3, 5), D(2024, 3, 8), "Chapter 3"),
+            (C, "Book R", 1, None, 1, 16.7, D(2024, 4, 2), D(2024, 4, 2), "Chapter 1"),
+        ],
+    )
+
+
+def test_podcast_views_of_the_edge_lake(berlin):
+    # A's one episode (p9) in February; B's podcast and audiobook plays are excluded
+    assert rows(berlin, "top_shows", "listener_id, show_name, episodes, plays, minutes") == [
+        (A, "Show One", 1, 1, 20.0)
+    ]
+    assert rows(berlin, "audiobook_progress", "count(*)") == [(0,)]
+    assert rows(berlin, "minutes_by_content_type", "month, content, plays", f"WHERE listener_id = '{A}'") == [
+        (D(2024, 1, 1), "music", 6),
+        (D(2024, 2, 1), "music", 1),
+        (D(2024, 2, 1), "podcast", 1),
+        (D(2024, 6, 1), "music", 1),
+    ]

@@ -50,3 +50,8 @@ def edge_lake(tmp_path_factory):
 @pytest.fixture(scope="session")
 def dev_lake(tmp_path_factory):
     return dataset.build(tmp_path_factory.mktemp("dev_lake"), development_mode=True)
+
+
+@pytest.fixture(scope="session")
+def spoken_lake(tmp_path_factory):
+    return dataset.build_spoken_word(tmp_path_factory.mktemp("spoken_lake"))

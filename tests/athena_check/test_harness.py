@@ -169,3 +169,21 @@ def test_unpartitioned_table_location(tmp_path):
     (tmp_path / document_key("tracks")).parent.mkdir(parents=True)
     (tmp_path / document_key("tracks")).write_text(TableLocations("tracks", None, {"": "curated/tracks/v9/"}).to_json())
     assert current_location(tmp_path, tracks) == Path(tmp_path / "curated" / "tracks" / "v9")
+
+
+def test_the_listeners_csv_table_is_read_as_athena_reads_it(tmp_path):
+    # Given the Glue table of the exclusions file: OpenCSVSerde, header line skipped, string columns
+    serde = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
+    exclusions = GlueTable(
+        "exclusions", (("kind", "string"), ("value", "string")), (), serde, "curated/exclusions/",
+        {"skip.header.line.count": "1"},
+    )  # fmt: skip
+    folder = tmp_path / "curated" / "exclusions"
+    assert current_location(tmp_path, exclusions) is None  # no file yet: an empty table
+    folder.mkdir(parents=True)
+    (folder / "exclusions.csv").write_text("kind,value,listener_id,reason\n", encoding="utf-8")
+    assert current_location(tmp_path, exclusions) == folder  # the file is read where it lies
+    assert create_table_sql("lake", exclusions, folder) == (
+        "CREATE TABLE lake.exclusions (\n  kind varchar,\n  value varchar\n)\n"
+        f"WITH (format = 'CSV', external_location = 'local://{folder}', skip_header_line_count = 1)"
+    )

@@ -120,7 +120,7 @@ def curation_on_s3a(spark, s3a_jars, moto_server, s3a_lake, raw_zones) -> Sequen
         upload,
         recording=moto_server.recording,
         job_environment=job_environment,
-        extra_args=("--glue_database", s3a_lake["database"]),
+        glue_database=s3a_lake["database"],
         catalog=lambda: GlueReader(moto_server.client("glue"), s3a_lake["database"], f"s3://{CURATED_BUCKET}"),
     )
     result = run_sequence(spark, backend, raw_zones, rows_after=COMPARED_RUNS)

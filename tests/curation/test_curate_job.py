@@ -7,10 +7,12 @@ import shutil
 
 import pytest
 
-from curation.job import CurationFailed, read_published
+from curation.job import CurationFailed
 from curation.lake import LakePaths
+from curation.reading import read_published
 from curation.schema import PLAYS, QUARANTINE, TRACKS
 from curation.spark_schema import struct_type
+from lake_contract.summaries import CurationSummary
 from spotify_lake.adapters.lakefiles import published_locations
 from spotify_lake.adapters.local_glue import job_argv, run_job
 from tests.support.lakefix import FIXTURES, LISTENER, envelope, fixture_lines, put_api, put_export, standard_lake
@@ -40,9 +42,12 @@ def curated(spark, tmp_path_factory):
 
 def test_summary_accounts_for_every_record(curated):
     lake, summary = curated
-    assert summary["status"] == "succeeded"
-    assert json.loads((lake / "_runs" / "curate-first.json").read_text())["status"] == "succeeded"
-    figures = {s: (f["read"], f["loaded"], f["duplicates"], f["quarantined"]) for s, f in summary["sources"].items()}
+    assert summary.status == "succeeded"
+    # The file the run wrote is the summary it returned, and reads back to the same bytes.
+    text = (lake / "_runs" / "curate-first.json").read_text()
+    assert CurationSummary.from_json(text) == summary
+    assert summary.to_json() == text
+    figures = {s: (f.read, f.loaded, f.duplicates, f.quarantined) for s, f in summary.accounts().items()}
     assert figures == {
         "api:recently_played": (5, 1, 2, {"no parseable timestamp": 1, "not a JSON object": 1}),
         "export_account": (2, 1, 1, {}),
@@ -59,7 +64,7 @@ def test_summary_accounts_for_every_record(curated):
         ),
         "export_legacy": (2, 1, 1, {}),
     }
-    assert all(check["passed"] for check in summary["data_quality"])
+    assert all(check.passed for check in summary.data_quality)
 
 
 def test_plays_rows_and_schema(spark, curated):
@@ -127,7 +132,7 @@ def test_incremental_run_reads_only_new_objects_and_full_refresh_agrees(spark, c
     files_before = sorted(p.relative_to(copy).as_posix() for p in (copy / "curated" / "plays").rglob("*.parquet"))
 
     again = _curate(copy, "curate-again")
-    assert again["status"] == "nothing to do"
+    assert again.status == "nothing to do"
     files_again = sorted(p.relative_to(copy).as_posix() for p in (copy / "curated" / "plays").rglob("*.parquet"))
     assert files_again == files_before
 
@@ -137,11 +142,11 @@ def test_incremental_run_reads_only_new_objects_and_full_refresh_agrees(spark, c
     new_play["track"] = {**t2["track"], "id": "3n3Ppam7vgaVa1iaRUc9Lp", "uri": "spotify:track:3n3Ppam7vgaVa1iaRUc9Lp"}
     put_api(copy, "recently_played", [envelope("recently_played", new_play)], run="extract-later", seq=1)
     later = _curate(copy, "curate-later")
-    assert later["raw_objects"]["api"] == 1
-    assert later["raw_objects"]["export"] == 0
-    assert later["sources"]["api:recently_played"]["read"] == 1
-    assert later["sources"]["api:recently_played"]["duplicates"] == 1  # merged into the export play
-    assert later["tables"]["plays"] == ["2024-01"]
+    assert later.raw_objects["api"] == 1
+    assert later.raw_objects["export"] == 0
+    assert later.accounts()["api:recently_played"].read == 1
+    assert later.accounts()["api:recently_played"].duplicates == 1  # merged into the export play
+    assert later.tables["plays"] == ["2024-01"]
     # Only January moved to the new version; the old January stays on disk until the next run starts.
     months = _published_months(copy)
     assert months["2024-01"].startswith("curate-later-")
@@ -154,7 +159,7 @@ def test_incremental_run_reads_only_new_objects_and_full_refresh_agrees(spark, c
 
     # Rebuilding everything from raw gives exactly the incrementally maintained rows.
     rebuilt = _curate(copy, "curate-rebuild", full_refresh=True)
-    assert rebuilt["status"] == "succeeded"
+    assert rebuilt.status == "succeeded"
     assert _rows(spark, copy, PLAYS, ["play_id"]) == after
     # The rebuild started by deleting the January the later run had superseded; what it superseded
     # itself stays for one more run.
@@ -187,9 +192,9 @@ def test_bad_files_are_quarantined_accounted_and_a_blocking_check_fails(spark, t
     with pytest.raises(CurationFailed, match=r"plays\.known_track_references"):
         _curate(lake, "curate-bad")
 
-    summary = json.loads((lake / "_runs" / "curate-bad.json").read_text())
-    assert summary["status"] == "failed"
-    assert summary["sources"]["export_extended"] == {
+    summary = CurationSummary.from_json((lake / "_runs" / "curate-bad.json").read_text())
+    assert summary.status == "failed"
+    assert summary.accounts()["export_extended"].to_dict() == {
         "read": 5,
         "loaded": 0,
         "duplicates": 0,
@@ -203,10 +208,10 @@ def test_bad_files_are_quarantined_accounted_and_a_blocking_check_fails(spark, t
             "empty file": 1,
         },
     }
-    api_figures = summary["sources"]["api:recently_played"]
-    assert (api_figures["read"], api_figures["loaded"]) == (2, 1)
-    assert api_figures["quarantined"] == {"extractor: body is not JSON": 1}
-    assert next(c for c in summary["data_quality"] if c["check_name"] == "row_accounting")["passed"]
+    api_figures = summary.accounts()["api:recently_played"]
+    assert (api_figures.read, api_figures.loaded) == (2, 1)
+    assert api_figures.quarantined == {"extractor: body is not JSON": 1}
+    assert next(c for c in summary.data_quality if c.check_name == "row_accounting").passed
     # Quarantine and data-quality rows are kept; no curated table was published, no manifest written.
     rows = _rows(spark, lake, QUARANTINE, ["source_object"])
     assert [r.record_index for r in rows] == [-1] * 6
@@ -232,8 +237,8 @@ def test_generated_export_imports_and_curates_exactly(spark, tmp_path):
     assert len([k for k in staged.staged if "Streaming_History_Audio_" in k]) == export.files
 
     summary = _curate(lake, "curate-generated")
-    figures = summary["sources"]["export_extended"]
-    assert (figures["read"], figures["loaded"], figures["duplicates"], figures["quarantined_total"]) == (
+    figures = summary.accounts()["export_extended"]
+    assert (figures.read, figures.loaded, figures.duplicates, figures.quarantined_total) == (
         export.rows,
         export.plays,
         export.duplicates,
@@ -250,13 +255,13 @@ def test_merge_across_a_month_boundary_keeps_one_row_in_the_export_month(spark, 
     uri = item["track"]["uri"]
     put_api(lake, "recently_played", [envelope("recently_played", {**item, "played_at": "2024-02-01T00:00:20.000Z"})])
     first = _curate(lake, "curate-api")
-    assert first["tables"]["plays"] == ["2024-02"]
+    assert first.tables["plays"] == ["2024-02"]
 
     record = {"ts": "2024-01-31T23:59:50Z", "ms_played": 181000, "spotify_track_uri": uri, "skipped": False}
     put_export(lake, "extended", "Streaming_History_Audio_2024_1.json", json.dumps([record]).encode())
     second = _curate(lake, "curate-export")
-    assert second["sources"]["export_extended"]["loaded"] == 1
-    assert second["tables"]["plays"] == ["2024-01"]
+    assert second.accounts()["export_extended"].loaded == 1
+    assert second.tables["plays"] == ["2024-01"]
     assert sorted(published_locations(lake, PLAYS)) == ["2024-01"]
     rows = _rows(spark, lake, PLAYS, ["play_id"])
     assert [(str(r.played_at), r.play_month, r.source, r.ms_played, r.album_id) for r in rows] == [
@@ -264,7 +269,7 @@ def test_merge_across_a_month_boundary_keeps_one_row_in_the_export_month(spark, 
     ]
 
     rebuilt = _curate(lake, "curate-rebuilt", full_refresh=True)
-    assert rebuilt["sources"]["api:recently_played"]["duplicates"] == 1
-    assert rebuilt["tables"]["plays"] == ["2024-01"]
+    assert rebuilt.accounts()["api:recently_played"].duplicates == 1
+    assert rebuilt.tables["plays"] == ["2024-01"]
     assert _rows(spark, lake, PLAYS, ["play_id"]) == rows
     assert sorted(published_locations(lake, PLAYS)) == ["2024-01"]

@@ -141,6 +141,16 @@ def test_export_naming_several_users_is_refused(tmp_path):
         stage_export(folder, tmp_path / "lake")
 
 
+def test_nameless_export_in_an_empty_lake_says_how_to_find_the_user_id(tmp_path):
+    # Given a 2024-format extended export (no username anywhere) and a lake with no listener yet
+    with pytest.raises(UserError) as refused:
+        stage_export(_only_2024_extended(tmp_path), tmp_path / "lake")
+    # Then the error asks for --listener and says where a listener finds their Spotify user id
+    assert "pass --listener USER_ID" in str(refused.value)
+    assert "spotify.com/account/overview" in str(refused.value)
+    assert "Userdata.json" in str(refused.value)
+
+
 def test_nameless_export_goes_to_the_only_listener_and_says_so(tmp_path, capsys):
     lake = tmp_path / "lake"
     stage_export(FIXTURES / "endsong_0.json", lake)  # names listener-one

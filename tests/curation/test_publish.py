@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from curation import job
+from curation import job, publishing
 from curation.catalog import DocumentCatalog
 from curation.lake import LakeFS, LakePaths
 from spotify_lake.reliability import lakecheck
@@ -36,7 +36,7 @@ NEW_PLAYS = [
 def test_a_reader_sees_old_or_new_partitions_at_every_step_of_a_run(spark, tmp_path, monkeypatch):
     lake = standard_lake(tmp_path / "lake")
     paths = LakePaths.single(lake.as_uri())
-    assert job.run(spark, paths, run_id="curate-one")["status"] == "succeeded"
+    assert job.run(spark, paths, run_id="curate-one").status == "succeeded"
     old = lakecheck.partitions(lake)
     assert sorted(old) == ["play_month=2023-12", "play_month=2024-01", "play_month=2024-02"]
 
@@ -55,13 +55,13 @@ def test_a_reader_sees_old_or_new_partitions_at_every_step_of_a_run(spark, tmp_p
 
     for name in ("write_text", "delete", "move"):
         monkeypatch.setattr(LakeFS, name, watching(getattr(LakeFS, name)))
-    write_staged = job._write_staged
+    write_staged = publishing._write_staged
 
     def staged_then_look(table, rows, target):
         write_staged(table, rows, target)
         look(f"version of {table.name} written")
 
-    monkeypatch.setattr(job, "_write_staged", staged_then_look)
+    monkeypatch.setattr(publishing, "_write_staged", staged_then_look)
     switch = DocumentCatalog.switch
 
     def switch_then_look(self, current, changes, dropped):
@@ -72,8 +72,8 @@ def test_a_reader_sees_old_or_new_partitions_at_every_step_of_a_run(spark, tmp_p
 
     put_export(lake, "extended", "Streaming_History_Audio_2024_9.json", json.dumps(NEW_PLAYS).encode())
     summary = job.run(spark, paths, run_id="curate-two")
-    assert summary["status"] == "succeeded"
-    assert summary["tables"]["plays"] == ["2023-12", "2024-01", "2024-03"]
+    assert summary.status == "succeeded"
+    assert summary.tables["plays"] == ["2023-12", "2024-01", "2024-03"]
     new = lakecheck.partitions(lake)
     assert sorted(new) == ["play_month=2023-12", "play_month=2024-01", "play_month=2024-02", "play_month=2024-03"]
     assert len(new["play_month=2023-12"]) == len(old["play_month=2023-12"]) + 1
@@ -117,7 +117,7 @@ def test_superseded_and_killed_versions_are_deleted_by_the_next_run_only(spark, 
     before = lakecheck.partitions(lake)
 
     third = job.run(spark, paths, run_id="curate-three")
-    assert third["status"] == "nothing to do"
+    assert third.status == "nothing to do"
     assert lakecheck.partitions(lake) == before
     assert sorted(p.name for p in one.iterdir() if p.is_dir()) == ["play_month=2024-02"]
     assert not (plays / "curate-killed-abcdef").exists()

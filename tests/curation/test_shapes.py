@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from curation.job import read_published
 from curation.lake import LakePaths
+from curation.reading import read_published
 from curation.schema import PLAYS
 from extraction.identity import listener_id
 from spotify_lake.adapters.local_glue import job_argv, run_job
@@ -31,8 +31,8 @@ def _curate(lake, run_id):
 
 
 def _figures(summary, source):
-    f = summary["sources"][source]
-    return f["read"], f["loaded"], f["duplicates"], f["superseded"], f["quarantined_total"]
+    f = summary.accounts()[source]
+    return f.read, f.loaded, f.duplicates, f.superseded, f.quarantined_total
 
 
 def _table(spark, lake):
@@ -73,7 +73,7 @@ def extended_then_account(spark, shapes, tmp_path_factory):
 
 def test_one_combined_import_counts(spark, combined):
     lake, summary = combined
-    assert summary["status"] == "succeeded"
+    assert summary.status == "succeeded"
     # read, loaded, duplicates, superseded, quarantined
     assert _figures(summary, "export_extended") == (15, 13, 2, 0, 0)
     assert _figures(summary, "export_account") == (11, 0, 11, 0, 0)  # 1 repeat, 10 absorbed by extended rows
@@ -169,7 +169,7 @@ def test_older_combined_account_files_typed_by_the_library(spark, shapes, tmp_pa
     staged = stage_export(shapes.account_older, lake)
     assert any("/endpoint=library/" in k for k in staged.staged)
     summary = _curate(lake, "curate-older")
-    assert summary["raw_objects"]["library"] == 1
+    assert summary.raw_objects["library"] == 1
     assert _figures(summary, "export_account") == (10, 9, 1, 0, 0)
     rows = read_published(spark, LakePaths.single(lake.as_uri()), PLAYS)
     types = {r.content_type: r["count"] for r in rows.groupBy("content_type").count().collect()}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import duckdb
 import pytest
 
+from lake_contract.summaries import CurationSummary
 from spotify_lake.adapters.lakefiles import published_files
 from spotify_lake.cli import main
 from spotify_lake.sources.emulator import Emulator
@@ -44,9 +44,9 @@ def test_run_extracts_curates_and_reports_the_last_50_plays(spark, tmp_path, cap
     assert {source for _, source in rows} == {"api"}
     assert {t.astimezone(UTC).replace(microsecond=0, tzinfo=None) for t, _ in rows} == expected
     # every record read is accounted for in the curation run's summary,
-    curate_summary = json.loads(next((lake / "_runs").glob("curate-*.json")).read_text())
-    for figures in curate_summary["sources"].values():
-        assert figures["read"] == figures["loaded"] + figures["duplicates"] + figures["quarantined_total"]
+    curate_summary = CurationSummary.from_json(next((lake / "_runs").glob("curate-*.json")).read_text())
+    assert curate_summary.accounts()
+    assert curate_summary.unbalanced_sources() == {}
     # and the report shows the plays.
     page = (report / "index.html").read_text(encoding="utf-8")
     assert "Top artists" in page or "top_artists" in page

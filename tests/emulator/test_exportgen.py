@@ -46,7 +46,11 @@ def test_extended_files_names_and_sizes(big_export):
     assert all(ROWS_MIN <= len(r) <= ROWS_MAX for r in rows[:-1])
     assert sum(len(r) for r in rows) == summary.rows == summary.plays + summary.duplicates
     assert summary.plays == 60_000
-    identities = {(r["ts"], r["spotify_track_uri"] or r["spotify_episode_uri"]) for chunk in rows for r in chunk}
+    identities = {
+        (r["ts"], r["spotify_track_uri"] or r["spotify_episode_uri"] or r["audiobook_chapter_uri"])
+        for chunk in rows
+        for r in chunk
+    }
     assert len(identities) == summary.plays  # the export's own key, as DuckDB or pandas would dedupe it
     assert summary.lanes > 1  # 60k plays in a year is more than one listener plays: extra lanes
     for name, chunk in zip(audio, rows, strict=True):
@@ -76,7 +80,20 @@ def test_extended_quirks_present(big_export):
     podcasts = [r for r in rows if r["spotify_episode_uri"]]
     assert podcasts
     assert all(r["spotify_track_uri"] is None and r["episode_show_name"] for r in podcasts)
-    nameless = [r for r in rows if r["spotify_track_uri"] is None and r["spotify_episode_uri"] is None]
+    books = [r for r in rows if r["audiobook_chapter_uri"]]
+    assert books
+    assert all(r["spotify_track_uri"] is None and r["spotify_episode_uri"] is None for r in books)
+    assert all(r["audiobook_title"] and r["audiobook_uri"].startswith("spotify:audiobook:") for r in books)
+    assert all(r["audiobook_chapter_title"].startswith("Chapter ") for r in books)
+    assert len({r["audiobook_title"] for r in books}) == 2  # two of the twelve shows are audiobooks
+    # episodes end "trackdone" when the listener reached the end, else "endplay"
+    assert {r["reason_end"] for r in podcasts + books} == {"trackdone", "endplay"}
+    assert all(r["skipped"] == (r["reason_end"] != "trackdone") for r in podcasts + books if r["skipped"] is not None)
+    nameless = [
+        r
+        for r in rows
+        if r["spotify_track_uri"] is None and r["spotify_episode_uri"] is None and r["audiobook_chapter_uri"] is None
+    ]
     assert nameless
     assert all(r["master_metadata_track_name"] is None and r["ms_played"] <= 30_000 for r in nameless)
     offline = [r["offline_timestamp"] for r in rows if r["offline"]]
@@ -131,6 +148,7 @@ def test_legacy_and_account_formats(tmp_path):
     assert set(rows[0]) == {"endTime", "artistName", "trackName", "msPlayed"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[0]["endTime"])
     podcasts = [n for n in account if "StreamingHistory_podcast_" in n]
+
     history = [n for n in account if "/StreamingHistory" in n]
     total = sum(len(json.loads(account[n].decode("utf-8-sig"))) for n in history)
     assert total == summary.rows
@@ -237,3 +255,18 @@ def test_shapes_account_data_newer_and_older_naming(tmp_path):
 def test_play_identity_of_account_rows_includes_ms_played():
     row = {"endTime": "2024-03-01 10:00", "artistName": "A", "trackName": "S", "msPlayed": 5000}
     assert play_identity(row) == "name:s|a|ms=5000"
+
+
+def test_account_data_has_its_audiobook_files(tmp_path):
+    # Given three months of a listener's account data (audiobooks are two shows' worth of spoken-word plays)
+    summary = write_export(tmp_path / "account.zip", seed=3, days=90, fmt="account")
+    account = _files(tmp_path / "account.zip")
+    books = [n for n in account if n.startswith("Spotify Account Data/StreamingHistory_audiobook_")]
+    assert books
+    rows = [r for n in books for r in json.loads(account[n].decode("utf-8-sig"))]
+    assert set(rows[0]) == {"endTime", "audiobookName", "chapterName", "authorName", "msPlayed"}
+    assert all(r["chapterName"].startswith("Chapter ") for r in rows)
+    history = [n for n in account if "/StreamingHistory" in n]
+    assert sum(len(json.loads(account[n].decode("utf-8-sig"))) for n in history) == summary.rows
+    library = json.loads(account["Spotify Account Data/YourLibrary.json"])
+    assert not {s["name"] for s in library["shows"]} & {r["audiobookName"] for r in rows}  # books are not shows

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
+
+from lake_contract.settings import ExtractorSettings
 
 # Powertools reads these when extraction.handler is imported.
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SpotifyLakeTest")
@@ -39,17 +41,18 @@ def lambda_context():
     return FakeLambdaContext()
 
 
-def emulator_env(emu, lake, secret_file, **extra) -> dict:
-    env = {
-        "LAKE_DIR": str(lake),
-        "SECRET_FILE": str(secret_file),
-        "SPOTIFY_API_PREFIX": emu.api_prefix,
-        "SPOTIFY_TOKEN_URL": emu.token_url,
-        "BACKOFF_BASE_SECONDS": "0",
-        "TIME_SAFETY_MARGIN_SECONDS": "1",
-    }
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
+def emulator_env(emu, lake, secret_file, *, environment: dict | None = None, **settings) -> dict:
+    """The extractor's environment for a local lake at the emulator; ``settings`` override fields of
+    ``ExtractorSettings``, ``environment`` adds the Lambda runtime's own variables (Powertools)."""
+    base = ExtractorSettings(
+        lake_dir=str(lake),
+        secret_file=str(secret_file),
+        api_prefix=emu.api_prefix,
+        token_url=emu.token_url,
+        backoff_base_seconds=0.0,
+        time_safety_margin_seconds=1.0,
+    )
+    return replace(base, **settings).to_environment() | (environment or {})
 
 
 def write_secret(path, emu, listeners=None) -> None:

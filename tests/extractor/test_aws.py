@@ -12,6 +12,7 @@ from moto import mock_aws
 from extraction.errors import SecretUnavailable
 from extraction.identity import listener_id
 from extraction.raw import decode_ndjson_gz
+from lake_contract.settings import ExtractorSettings
 from spotify_lake.sources.emulator import Emulator
 
 from .conftest import run_handler
@@ -28,18 +29,17 @@ def aws():
         yield s3, boto3.client("secretsmanager", region_name=REGION)
 
 
-def _env(emu, **extra):
-    env = {
-        "RAW_BUCKET": "lake-raw",
-        "RUNS_BUCKET": "lake-curated",
-        "SECRET_ID": "spotify-lake/credentials",
-        "SPOTIFY_API_PREFIX": emu.api_prefix,
-        "SPOTIFY_TOKEN_URL": emu.token_url,
-        "SOURCES": "recently_played,top_items",
-        "BACKOFF_BASE_SECONDS": "0",
-    }
-    env.update(extra)
-    return env
+def _env(emu, **settings):
+    return ExtractorSettings(
+        raw_bucket="lake-raw",
+        runs_bucket="lake-curated",
+        secret_id="spotify-lake/credentials",
+        api_prefix=emu.api_prefix,
+        token_url=emu.token_url,
+        sources=("recently_played", "top_items"),
+        backoff_base_seconds=0.0,
+        **settings,
+    ).to_environment()
 
 
 def _store_secret(sm, emu):

@@ -11,6 +11,7 @@ from moto import mock_aws
 
 from extraction.credentials import parse_secret
 from extraction.errors import SecretUnavailable
+from lake_contract.settings import ExtractionEvent, ExtractorSettings
 from stacks.ingestion import PLACEHOLDER_SECRET
 
 from .conftest import run_handler
@@ -46,17 +47,18 @@ def test_a_scheduled_run_before_authorize_ends_cleanly_with_one_log_line(caplog)
         boto3.client("secretsmanager", region_name=REGION).create_secret(
             Name=SECRET_ID, SecretString=placeholder_value()
         )
-        env = {
-            "RAW_BUCKET": "lake-raw",
-            "RUNS_BUCKET": "lake-curated",
-            "SECRET_ID": SECRET_ID,
-            "SOURCES": "recently_played,catalogue",
+        env = ExtractorSettings(
+            raw_bucket="lake-raw",
+            runs_bucket="lake-curated",
+            secret_id=SECRET_ID,
+            sources=("recently_played", "catalogue"),
             # Nothing may be requested: an unreachable API proves no call is made.
-            "SPOTIFY_API_PREFIX": "http://127.0.0.1:9/v1/",
-            "SPOTIFY_TOKEN_URL": "http://127.0.0.1:9/api/token",
-        }
+            api_prefix="http://127.0.0.1:9/v1/",
+            token_url="http://127.0.0.1:9/api/token",
+        ).to_environment()
         with caplog.at_level(logging.INFO):
-            summary = run_handler(env, event={"trigger": "schedule", "sources": ["recently_played", "catalogue"]})
+            event = ExtractionEvent(sources=("recently_played", "catalogue"), trigger="schedule").to_event()
+            summary = run_handler(env, event=event)
         # Then: no exception (an asynchronous invocation that returns is a success: no failure event, no alert)
         assert summary["status"] == "not_authorized"
         assert summary["error"] is None

@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from extraction.identity import listener_id
+from lake_contract.settings import ExtractorSettings
 from spotify_lake.cli import main
 from spotify_lake.sources.emulator import Emulator
 
@@ -41,7 +42,7 @@ def test_authorize_stores_a_working_refresh_token(tmp_path, capsys):
         assert entry["refresh_token"] not in capsys.readouterr().out
         # the stored token works for the extractor
         summary = run_handler(
-            emulator_env(emu, tmp_path / "lake", secret, SOURCES="recently_played"), clock=lambda: emu.now
+            emulator_env(emu, tmp_path / "lake", secret, sources=("recently_played",)), clock=lambda: emu.now
         )
     assert summary["listeners"][0]["listener_id"] == listener_id(emu.listeners[1].user_id)
     assert summary["sources"]["recently_played"]["items_written"] > 0
@@ -109,13 +110,13 @@ def test_malformed_body_is_quarantined_as_received_and_the_cursor_stays(tmp_path
         json.dumps({"client_id": "c", "client_secret": "s", "listeners": [{"refresh_token": "r-broken"}]})
     )
     try:
-        env = {
-            "LAKE_DIR": str(tmp_path / "lake"),
-            "SECRET_FILE": str(secret),
-            "SPOTIFY_API_PREFIX": f"{base}/v1/",
-            "SPOTIFY_TOKEN_URL": f"{base}/api/token",
-            "SOURCES": "recently_played",
-        }
+        env = ExtractorSettings(
+            lake_dir=str(tmp_path / "lake"),
+            secret_file=str(secret),
+            api_prefix=f"{base}/v1/",
+            token_url=f"{base}/api/token",
+            sources=("recently_played",),
+        ).to_environment()
         summary = run_handler(env)
     finally:
         server.shutdown()

@@ -9,11 +9,13 @@ import pytest
 
 from extraction.errors import AuthorizationExpired, ExtractorError
 from extraction.identity import listener_id
+from lake_contract.settings import SearchSpec
+from lake_contract.summaries import ExtractionSummary
 from spotify_lake.sources.emulator import Emulator
 
 from .conftest import emulator_env, raw_records, run_handler, write_secret
 
-ONLY_PLAYS = {"SOURCES": "recently_played"}
+ONLY_PLAYS = {"sources": ("recently_played",)}
 
 
 def _played(lake) -> list[str]:
@@ -67,6 +69,13 @@ def test_more_than_50_plays_between_runs_is_reported_as_a_gap(tmp_path):
     assert source["items_written"] == 50
     assert _cursor(lake, emu)["after_ms"] > cursor_before
     assert max(_played(lake)) == newest
+    # The summary file, read through the contract's model and written back, is the same bytes; the handler
+    # returned the same object.
+    text = (lake / "_runs" / f"{summary['run_id']}.json").read_text()
+    parsed = ExtractionSummary.from_json(text)
+    assert parsed.to_json() == text
+    assert parsed.to_dict() == summary
+    assert parsed.sources["recently_played"].gaps[0].gap.cursor == gap["cursor"]
 
 
 def _fingerprint(lake, base_url: str) -> dict:
@@ -98,16 +107,16 @@ def _fingerprint(lake, base_url: str) -> dict:
 
 @pytest.mark.slow
 def test_faulty_api_union_of_runs_equals_fault_free_result(tmp_path):
-    searches = json.dumps([{"q": "genre:pop", "pages": 2}])
+    searches = (SearchSpec("genre:pop", pages=2),)
     clean_lake, faulty_lake, secret = tmp_path / "clean", tmp_path / "faulty", tmp_path / "secret.json"
     with Emulator(seed=5, days=30, listeners=2) as emu:
         write_secret(secret, emu)
-        clean = run_handler(emulator_env(emu, clean_lake, secret, SEARCHES=searches), clock=lambda: emu.now)
+        clean = run_handler(emulator_env(emu, clean_lake, secret, searches=searches), clock=lambda: emu.now)
         clean_base = emu.base_url
     assert clean["status"] == "finished"
     with Emulator(seed=5, days=30, listeners=2, faults="throttle=0.3,error=0.2,reset=0.05,retry_after=0") as emu:
         write_secret(secret, emu)
-        env = emulator_env(emu, faulty_lake, secret, SEARCHES=searches)
+        env = emulator_env(emu, faulty_lake, secret, searches=searches)
         statuses = []
         for _ in range(8):
             summary = run_handler(env, clock=lambda: emu.now)
@@ -145,7 +154,10 @@ def _artist_ids_referenced(lake) -> set[str]:
 )
 def test_artist_lookups_use_the_minimum_requests_for_the_mode(tmp_path, emulator_mode, hint):
     lake, secret = tmp_path / "lake", tmp_path / "secret.json"
-    env_extra = {"SPOTIFY_MODE_HINT": hint, "SOURCES": "recently_played,top_items,saved_tracks,playlists,catalogue"}
+    env_extra = {
+        "mode_hint": hint,
+        "sources": ("recently_played", "top_items", "saved_tracks", "playlists", "catalogue"),
+    }
     with Emulator(seed=3, days=30, mode=emulator_mode) as emu:
         write_secret(secret, emu)
         env = emulator_env(emu, lake, secret, **env_extra)
@@ -213,7 +225,9 @@ def test_secrets_and_tokens_never_reach_logs_raw_records_or_summaries(tmp_path, 
     lake, secret = tmp_path / "lake", tmp_path / "secret.json"
     with Emulator(seed=8, days=20, faults="throttle=0.2,error=0.1,retry_after=0") as emu:
         write_secret(secret, emu)
-        run_handler(emulator_env(emu, lake, secret, POWERTOOLS_LOG_LEVEL="DEBUG"), clock=lambda: emu.now)
+        run_handler(
+            emulator_env(emu, lake, secret, environment={"POWERTOOLS_LOG_LEVEL": "DEBUG"}), clock=lambda: emu.now
+        )
         refresh = emu.listeners[0].refresh_token
     access_tokens = [t["access_token"] for t in api._TOKEN_CACHE.values()]
     assert access_tokens
@@ -240,7 +254,7 @@ def test_an_event_narrows_the_sources_of_one_run(tmp_path):
         assert sorted(polled["sources"]) == ["artists", "profile", "recently_played"]
         assert polled["sources"]["recently_played"]["items_written"] == 50
         # An event cannot widen the configuration, and says what is configured.
-        narrow = emulator_env(emu, lake, secret, SOURCES="recently_played")
+        narrow = emulator_env(emu, lake, secret, sources=("recently_played",))
         message = "event sources top_items are not configured; configured: recently_played"
         with pytest.raises(ExtractorError, match=message):
             run_handler(narrow, clock=lambda: emu.now, event={"sources": ["top_items"]})
@@ -252,7 +266,7 @@ def test_retrying_a_run_id_stores_no_catalogue_details_twice(tmp_path):
     with Emulator(seed=31, days=7) as emu:
         write_secret(secret, emu)
         env = emulator_env(
-            emu, lake, secret, SOURCES="recently_played,top_items,catalogue", SPOTIFY_MODE_HINT="development"
+            emu, lake, secret, sources=("recently_played", "top_items", "catalogue"), mode_hint="development"
         )
         first = run_handler(env, clock=lambda: emu.now, event={"run_id": "extract-retry-1"})
         objects = sorted(p.relative_to(lake) for p in lake.glob("raw/source=api/endpoint=artists/**/*.ndjson.gz"))

@@ -43,3 +43,27 @@ def test_a_missing_package_fails_loudly(tmp_path):
     bundler = LocalPythonBundling(make_source(tmp_path, requirements=True), ("nothere",), skip_pip_install=True)
     with pytest.raises(BundlingFailed, match=r"nothere is missing"):
         bundler.try_bundle(str(out), image=DockerImage.from_registry("unused"))
+
+
+def test_shared_packages_are_copied_beside_the_function_package(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    shared = tmp_path / "contract" / "lake_contract"
+    (shared / "__pycache__").mkdir(parents=True)
+    (shared / "__init__.py").write_text("")
+    (shared / "__pycache__" / "x.pyc").write_bytes(b"x")
+    bundler = LocalPythonBundling(
+        make_source(tmp_path, requirements=False),
+        ("pkg",),
+        skip_pip_install=False,
+        shared=(shared,),
+        needs_requirements=False,
+    )
+    assert bundler.try_bundle(str(out), image=DockerImage.from_registry("unused"))
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "lake_contract",
+        "lake_contract/__init__.py",
+        "pkg",
+        "pkg/__init__.py",
+        "pkg/handler.py",
+    ]

@@ -51,8 +51,25 @@ def test_tables_are_parquet_under_curated_without_partition_projection(synthesiz
         {"Name": "play_month", "Type": "string", "Comment": "Partition: month of played_at, yyyy-MM (UTC)"}
     ]
     for name, table in by_name.items():
+        if name == "exclusions":
+            continue
         assert table["Parameters"]["classification"] == "parquet", name
         assert not [k for k in table["Parameters"] if k.startswith(("projection.", "storage."))], name
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_exclusions_table_reads_the_listeners_csv_file(synthesized, env):
+    # The file `spotify-lake exclude` writes, copied to the same key: quoted CSV, header skipped, no partitions.
+    stack = synthesized.stacks[env]
+    bucket = {"Ref": logical_id_of(stack, stack.storage.curated_bucket)}
+    table = glue_tables(synthesized, env)["exclusions"]
+    storage = table["StorageDescriptor"]
+    assert storage["Location"] == {"Fn::Join": ["", ["s3://", bucket, "/curated/exclusions/"]]}
+    assert storage["SerdeInfo"]["SerializationLibrary"] == "org.apache.hadoop.hive.serde2.OpenCSVSerde"
+    assert storage["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
+    assert table["Parameters"]["classification"] == "csv"
+    assert table["Parameters"]["skip.header.line.count"] == "1"
+    assert "PartitionKeys" not in table or table["PartitionKeys"] == []
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -13,6 +13,10 @@ def summary(**overrides) -> dict:
     base = {
         "run_id": "curate-1",
         "stage": "curate",
+        "started_at": "2026-12-01T03:00:00+00:00",
+        "finished_at": "2026-12-01T03:04:00+00:00",
+        "full_refresh": False,
+        "raw_objects": {"listed": 12, "api": 10, "export": 2, "library": 0, "extractor_quarantine": 0, "unknown": 0},
         "status": "succeeded",
         "sources": {
             "api": {"read": 100, "loaded": 90, "duplicates": 8, "quarantined": {"bad": 2}, "quarantined_total": 2},
@@ -36,7 +40,7 @@ def test_a_balanced_successful_run_passes():
 
 def test_nothing_to_do_passes():
     verdict = evaluate(
-        {"run_id": "curate-1", "status": "nothing to do", "sources": {}, "data_quality": []},
+        summary(status="nothing to do", sources={}, data_quality=[], tables={}),
         run_id="curate-1",
         max_quarantine_ratio=0.0,
     )
@@ -61,6 +65,15 @@ def test_superseded_rows_are_outside_the_balance_but_must_be_a_count():
     later["sources"]["export_account"]["superseded"] = -1
     verdict = evaluate(later, run_id="curate-1", max_quarantine_ratio=0.05)
     assert verdict.problems == ["source export_account: superseded -1 is not a count"]
+
+
+def test_a_summary_of_another_shape_fails_naming_what_is_wrong():
+    bad = summary()
+    del bad["sources"]["api"]["quarantined_total"]
+    verdict = evaluate(bad, run_id="curate-1", max_quarantine_ratio=0.05)
+    assert verdict.problems == ["source api: counts missing or not numbers"]
+    verdict = evaluate(summary(status=None), run_id="curate-1", max_quarantine_ratio=0.05)
+    assert verdict.problems == ["curation summary: status is NoneType, not str"]
 
 
 def test_too_much_quarantine_fails():

@@ -62,8 +62,8 @@ def test_damaged_gzip_objects_are_quarantined_not_fatal(tmp_path, curator):
     # when curation runs,
     summary = curator(tmp_path)
     # then it succeeds, every damaged object is one quarantined record with its reason, and the good play loads.
-    assert summary["status"] == "succeeded"
+    assert summary.status == "succeeded"
     assert not scenarios.accounting_problems(summary)
-    reasons = summary["sources"]["api:recently_played"]["quarantined"]
+    reasons = summary.accounts()["api:recently_played"].quarantined
     assert reasons == {"empty object": 1, "unreadable gzip: BadGzipFile": 2, "unreadable gzip: EOFError": 1}
     assert len(lakecheck.table_rows(tmp_path, "plays", ["play_id"])) == 1

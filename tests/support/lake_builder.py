@@ -36,7 +36,7 @@ def write_table(lake: Path, name: str, rows: list[dict[str, Any]]) -> None:
     ``curated/<name>/<VERSION>/[<key>=<value>/]part-00000.parquet`` and publish them in the table's document
     (append-only tables: ``curated/<name>/part-00000.parquet``)."""
     spec: Table = table(name)
-    partition = spec.partition_keys[0].name if spec.partition_keys else None
+    partition = spec.partition_key
     groups: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         unknown = set(row) - {c.name for c in spec.all_columns}
@@ -59,3 +59,11 @@ def write_table(lake: Path, name: str, rows: list[dict[str, Any]]) -> None:
         document = lake / document_key(name)
         document.parent.mkdir(parents=True, exist_ok=True)
         document.write_text(TableLocations(name, partition, locations).to_json())
+
+
+def write_exclusions(lake: Path, text: str) -> Path:
+    """Write the listener's exclusions file (CSV text, header first) where the readers look for it."""
+    path = lake / table("exclusions").csv_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -7,9 +7,11 @@ import hashlib
 import json
 from pathlib import Path
 
+from lake_contract.identity import listener_id
+
 FIXTURES = Path(__file__).resolve().parents[1] / "curation" / "fixtures"
 USER = "listener-one"
-LISTENER = hashlib.sha256(f"spotify-user:{USER}".encode()).hexdigest()[:16]
+LISTENER = listener_id(USER)
 EXPORT_FILES = {
     "extended": "Streaming_History_Audio_2024_0.json",
     "legacy": "endsong_0.json",

@@ -1,4 +1,4 @@
-"""The counting rules in plain Python (curation/rules.py): identity, streams and platform families."""
+"""The platform families in plain Python (curation/rules.py) and the SQL view generated from them."""
 
 from __future__ import annotations
 
@@ -49,27 +49,3 @@ def test_platform_view_uses_the_same_table_and_agrees_on_duckdb():
     trino = f"SELECT platform, {rules.platform_family_sql()} AS family FROM (VALUES {values}) AS t (platform)"  # noqa: S608
     got = duckdb.sql(to_duckdb(trino)).fetchall()
     assert [family for _, family in got] == [family for _, family in REAL_PLATFORMS]
-
-
-def test_account_identity_includes_ms_played_so_replays_survive():
-    first = {"endTime": "2024-03-01 10:00", "artistName": "Artist A", "trackName": "Song A", "msPlayed": 200000}
-    replay = {**first, "msPlayed": 5000}
-    assert rules.export_row_identity(first) == "name:song a|artist a|ms=200000"
-    assert rules.export_row_identity(replay) == "name:song a|artist a|ms=5000"
-    assert rules.export_row_identity(dict(first)) == rules.export_row_identity(first)  # a true repeat
-
-
-def test_extended_identity_is_the_uri_and_names_for_audiobooks():
-    row = {"ts": "2024-03-01T10:00:40Z", "spotify_track_uri": "spotify:track:T1", "ms_played": 5}
-    assert rules.export_row_identity(row) == "spotify:track:T1"
-    local = {"ts": "x", "spotify_track_uri": "spotify:local:a:b:c:1", "master_metadata_track_name": "Demo"}
-    assert rules.export_row_identity(local) == "name:demo|"
-    chapter = {"endTime": "x", "audiobookName": "Book Q", "chapterName": "Chapter 1", "msPlayed": 1}
-    assert rules.export_row_identity(chapter) == "name:chapter 1|book q|ms=1"
-    assert rules.name_key(None, None, chapter="Chapter 1", audiobook="Book Q") == "chapter 1|book q"
-    assert rules.name_key(None, None, audiobook="Book Q") == "book q|"
-    assert rules.name_key(None, "Artist") is None
-
-
-def test_stream_threshold_is_thirty_seconds():
-    assert rules.STREAM_MS == 30_000

@@ -58,6 +58,17 @@ def test_invalid_definitions_are_rejected():
         schema.Column("x", "varchar", True, "x")
     with pytest.raises(ValueError, match="listener_id"):
         schema.Table("t", "t", (schema.Column("a", "string", False, "a"),), key=("a",))
+    # Athena's CSV SerDe reads strings only, and nobody would register a listener-kept file's partitions
+    with pytest.raises(ValueError, match="string columns only"):
+        schema.Table("t", "t", (schema.Column("a", "int", False, "a"),), key=("a",), listener_scoped=False,
+                     file_format="csv")  # fmt: skip
+
+
+def test_the_exclusions_table_is_the_one_file_the_listener_keeps():
+    kept = [t.name for t in schema.TABLES if t.edited_by_listener]
+    assert kept == ["exclusions"]
+    assert schema.EXCLUSIONS.csv_file == "curated/exclusions/exclusions.csv"
+    assert [c.name for c in schema.EXCLUSIONS.all_columns] == ["kind", "value", "listener_id", "reason"]
 
 
 @pytest.mark.parametrize("table", schema.TABLES, ids=lambda t: t.name)

@@ -11,8 +11,9 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import requests
 import spotipy
@@ -21,15 +22,23 @@ from spotipy.oauth2 import SpotifyOAuth, SpotifyOauthError
 
 from extraction.errors import ApiError, AuthorizationExpired, CredentialsInvalid, MalformedResponse
 from extraction.policy import RequestGovernor, parse_retry_after
+from lake_contract import endpoints
 
-SCOPES = (
-    "user-read-recently-played",
-    "user-top-read",
-    "user-library-read",
-    "playlist-read-private",
-    "playlist-read-collaborative",
-)
+#: What a listener authorizes: the scopes of every endpoint of the registry.
+SCOPES = endpoints.SCOPES
 SCOPE = " ".join(SCOPES)
+
+
+class Log(Protocol):
+    """What the extractor logs through: a standard-library Logger, or the Lambda's Powertools Logger (which
+    has the same methods without being one)."""
+
+    def info(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
+    def warning(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
+    def exception(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
 
 # spotipy logs request headers (the Authorization bearer token) and token-request bodies at DEBUG, and
 # every HTTP error at ERROR. We log each request ourselves without headers, so its logger stays quiet.
@@ -140,7 +149,7 @@ class SpotifyApi:
         timeout: float,
         governor: RequestGovernor,
         label: str,
-        logger: logging.Logger | None = None,
+        logger: Log | None = None,
     ):
         self.session = RecordingSession()
         self.cache = WarmTokenCache(refresh_token)
@@ -197,9 +206,9 @@ class SpotifyApi:
             if failure is None:
                 response = self.session.last_response
                 if not isinstance(result, dict):
-                    status = response.status_code if response is not None else 200
+                    code = response.status_code if response is not None else 200
                     body = response.text if response is not None else ""
-                    raise MalformedResponse("response body is not a JSON object", status=status, body=body)
+                    raise MalformedResponse("response body is not a JSON object", status=code, body=body)
                 return result
 
             status = getattr(failure, "http_status", None)
@@ -214,11 +223,8 @@ class SpotifyApi:
                 refreshed_after_401 = True
                 self.cache.forget()
                 continue
-            retryable = (
-                status is None  # connection reset, timeout, or a token endpoint hiccup
-                or status >= 500
-            )
-            if not retryable:
+            # Retried: no status (connection reset, timeout, a token endpoint hiccup) or a server error.
+            if status is not None and status < 500:
                 raise ApiError(status, _describe(failure))
             attempt += 1
             if attempt >= self.governor.max_attempts:

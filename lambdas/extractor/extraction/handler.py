@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from extraction.run import Runtime, run_extraction
+from lake_contract.summaries import EXTRACTION_CHECKPOINTED, EXTRACTION_NOT_AUTHORIZED, ExtractionSummary
 
 logger = Logger(service="extractor")
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "SpotifyLake"), service="extractor")
@@ -49,30 +50,32 @@ def lambda_handler(event, context):
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000.0,
         log=logger,
     )
-    emit_metrics(outcome.summary)
-    if outcome.summary["status"] != "not_authorized":  # that run already said so in its one line
+    summary = outcome.summary
+    emit_metrics(summary)
+    if summary.status != EXTRACTION_NOT_AUTHORIZED:  # that run already said so in its one line
         logger.info(
             "extraction run ended",
             extra={
-                "run_id": outcome.summary["run_id"],
-                "status": outcome.summary["status"],
-                "items_written": outcome.summary["items_written"],
-                "requests": outcome.summary["requests_total"],
-                "gaps_detected": outcome.summary["gaps_detected"],
+                "run_id": summary.run_id,
+                "status": summary.status,
+                "items_written": summary.items_written,
+                "requests": summary.requests_total,
+                "gaps_detected": summary.gaps_detected,
             },
         )
     if outcome.fatal is not None:
         raise outcome.fatal
-    return outcome.summary
+    return summary.to_dict()
 
 
-def emit_metrics(summary: dict) -> None:
-    for source, agg in summary["sources"].items():
-        metrics.add_metric(name=f"ItemsExtracted.{source}", unit=MetricUnit.Count, value=agg["items_written"])
-    by_status = summary["requests_by_status"]
-    metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=summary["requests_total"])
+def emit_metrics(summary: ExtractionSummary) -> None:
+    for source, agg in summary.sources.items():
+        metrics.add_metric(name=f"ItemsExtracted.{source}", unit=MetricUnit.Count, value=agg.items_written)
+    by_status = summary.requests_by_status
+    metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=summary.requests_total)
     metrics.add_metric(name="Throttled429", unit=MetricUnit.Count, value=by_status.get("429", 0))
-    metrics.add_metric(name="ThrottledSeconds", unit=MetricUnit.Seconds, value=summary["throttled_seconds"])
-    metrics.add_metric(name="CheckpointedRuns", unit=MetricUnit.Count, value=int(summary["status"] == "checkpointed"))
-    metrics.add_metric(name="GapsDetected", unit=MetricUnit.Count, value=summary["gaps_detected"])
-    metrics.add_metric(name="Quarantined", unit=MetricUnit.Count, value=summary["quarantined"])
+    metrics.add_metric(name="ThrottledSeconds", unit=MetricUnit.Seconds, value=summary.throttled_seconds)
+    checkpointed = int(summary.status == EXTRACTION_CHECKPOINTED)
+    metrics.add_metric(name="CheckpointedRuns", unit=MetricUnit.Count, value=checkpointed)
+    metrics.add_metric(name="GapsDetected", unit=MetricUnit.Count, value=summary.gaps_detected)
+    metrics.add_metric(name="Quarantined", unit=MetricUnit.Count, value=summary.quarantined)

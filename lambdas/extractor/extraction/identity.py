@@ -1,12 +1,11 @@
-"""Stable pseudonymous listener ids, shared by API extraction and privacy-export imports."""
+"""Stable pseudonymous listener ids, shared by API extraction and privacy-export imports.
+
+The rule is the lake contract's (``lake_contract.identity.listener_id``), which curation's Spark form is
+built from too; this name stays for the extractor's and the toolkit's importers.
+"""
 
 from __future__ import annotations
 
-import hashlib
+from lake_contract.identity import listener_id
 
-
-def listener_id(spotify_user_id: str) -> str:
-    """First 16 hex digits of sha256("spotify-user:" + user id): never the e-mail or display name."""
-    if not spotify_user_id:
-        raise ValueError("a Spotify user id is required to derive a listener id")
-    return hashlib.sha256(f"spotify-user:{spotify_user_id}".encode()).hexdigest()[:16]
+__all__ = ["listener_id"]

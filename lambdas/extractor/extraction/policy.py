@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 
 class Checkpoint(Exception):
@@ -97,6 +98,6 @@ class RequestGovernor:
         self.sleep(delay)
         return delay
 
-    def _checkpoint(self, reason: str):
+    def _checkpoint(self, reason: str) -> NoReturn:
         self.checkpoint_reason = reason
         raise Checkpoint(reason)

@@ -6,11 +6,10 @@ import gzip
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-LISTENER_ENDPOINTS = frozenset(
-    {"recently_played", "top_artists", "top_tracks", "saved_tracks", "playlists", "playlist_items"}
-)
-CATALOGUE_ENDPOINTS = frozenset({"artists", "albums", "tracks", "search"})
+from lake_contract.endpoints import api_endpoint
+from lake_contract.keys import ApiKey, QuarantineKey
 
 
 def iso_millis(moment: datetime) -> str:
@@ -19,28 +18,17 @@ def iso_millis(moment: datetime) -> str:
 
 
 def raw_key(endpoint: str, *, listener_id: str | None, extract_date: str, run_id: str, unit: str, seq: int) -> str:
-    if endpoint in LISTENER_ENDPOINTS:
+    """The API object key (lake_contract.keys.ApiKey) of an endpoint the registry knows, scoped as it says."""
+    if api_endpoint(endpoint).per_listener:
         if not listener_id:
             raise ValueError(f"endpoint {endpoint} is listener-scoped and needs a listener id")
-        scope = f"listener={listener_id}/"
-    elif endpoint in CATALOGUE_ENDPOINTS:
-        scope = ""
     else:
-        raise ValueError(f"unknown raw endpoint {endpoint!r}")
-    return (
-        f"raw/source=api/endpoint={endpoint}/{scope}extract_date={extract_date}/run={run_id}/"
-        f"{_safe_unit(unit)}-{seq:05d}.ndjson.gz"
-    )
+        listener_id = None
+    return ApiKey(endpoint, listener_id, extract_date, run_id, unit, seq).format()
 
 
 def quarantine_key(endpoint: str, *, extract_date: str, run_id: str, unit: str, seq: int) -> str:
-    prefix = f"raw/_quarantine/endpoint={endpoint}/extract_date={extract_date}/run={run_id}/"
-    return f"{prefix}{_safe_unit(unit)}-{seq:05d}.json"
-
-
-def _safe_unit(unit: str) -> str:
-    """Units become file-name stems: keep them to [A-Za-z0-9_.-]."""
-    return "".join(ch if ch.isalnum() or ch in "_.-" else "_" for ch in unit)
+    return QuarantineKey(endpoint, extract_date, run_id, unit, seq).format()
 
 
 @dataclass(frozen=True)
@@ -50,15 +38,15 @@ class Provenance:
     listener_id: str | None
     endpoint: str
     path: str
-    params: dict
+    params: dict[str, Any]
     extracted_at: str
     run_id: str
     mode: str
-    parent: dict | None = None
+    parent: dict[str, Any] | None = None
 
 
-def envelope(prov: Provenance, item, position: int) -> dict:
-    record = {
+def envelope(prov: Provenance, item: Any, position: int) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "listener_id": prov.listener_id,
         "endpoint": prov.endpoint,
         "request": {"path": prov.path, "params": prov.params},
@@ -77,17 +65,17 @@ def envelope(prov: Provenance, item, position: int) -> dict:
     return record
 
 
-def encode_ndjson_gz(records: list[dict]) -> bytes:
+def encode_ndjson_gz(records: list[dict[str, Any]]) -> bytes:
     """gzip NDJSON, one record per line; mtime fixed so the same records give the same bytes."""
     text = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
     return gzip.compress(text.encode("utf-8"), mtime=0)
 
 
-def decode_ndjson_gz(body: bytes) -> list[dict]:
+def decode_ndjson_gz(body: bytes) -> list[dict[str, Any]]:
     return [json.loads(line) for line in gzip.decompress(body).decode("utf-8").splitlines() if line]
 
 
-def quarantine_body(*, reason: str, endpoint: str, path: str, params: dict, status: int, body: str) -> bytes:
+def quarantine_body(*, reason: str, endpoint: str, path: str, params: dict[str, Any], status: int, body: str) -> bytes:
     document = {
         "reason": reason,
         "endpoint": endpoint,

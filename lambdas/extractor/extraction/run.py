@@ -6,8 +6,6 @@ local ``extract`` command run exactly this code.
 
 from __future__ import annotations
 
-import json
-import logging
 import random
 import time
 import uuid
@@ -15,10 +13,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from extraction import sources
-from extraction.api import SpotifyApi
-from extraction.config import ExtractorConfig
+from extraction.api import Log, SpotifyApi
+from extraction.config import SOURCES, ExtractorConfig
 from extraction.credentials import FileSecretSource, SecretsManagerSource, SecretSource
 from extraction.errors import (
     ApiError,
@@ -33,8 +33,23 @@ from extraction.raw import iso_millis
 from extraction.state import StateConflict, StateStore, catalogue_key, profile_key
 from extraction.storage import LocalStorage, RetryingStorage, S3Storage, Storage, StorageError
 from extraction.units import RunContext, UnitResult
+from lake_contract.endpoints import EXTRACTOR_SOURCES, endpoints_of_unit
+from lake_contract.keys import RunSummaryKey
+from lake_contract.settings import EXTRACT_RUN_ID_PREFIX, ExtractionEvent, SettingsError
+from lake_contract.summaries import (
+    EXTRACTION_CHECKPOINTED,
+    EXTRACTION_FAILED,
+    EXTRACTION_FINISHED,
+    EXTRACTION_NOT_AUTHORIZED,
+    ExtractionSummary,
+    ListenerGap,
+    ListenerOutcome,
+    SourceExtraction,
+)
 
-RUN_ID_PREFIX = "extract-"
+RUN_ID_PREFIX = EXTRACT_RUN_ID_PREFIX
+#: The sources whose units run once per listener (the rest run once, for the catalogue, after every listener).
+LISTENER_SOURCES = tuple(s for s in EXTRACTOR_SOURCES if all(e.per_listener for e in endpoints_of_unit(s)))
 
 
 @dataclass
@@ -52,13 +67,19 @@ class Runtime:
     @classmethod
     def from_environment(cls, env: Mapping[str, str], **overrides) -> Runtime:
         config = ExtractorConfig.from_environment(env)
+        # The settings hold exactly one of each pair (validated when they were read).
+        storage: Storage
+        runs_storage: Storage | None
         if config.lake_dir:
-            storage = LocalStorage(config.lake_dir)
-            runs_storage: Storage | None = storage
+            storage = runs_storage = LocalStorage(config.lake_dir)
         else:
-            storage = S3Storage(config.raw_bucket)
+            storage = S3Storage(str(config.raw_bucket))
             runs_storage = S3Storage(config.runs_bucket) if config.runs_bucket else None
-        secrets = SecretsManagerSource(config.secret_id) if config.secret_id else FileSecretSource(config.secret_file)
+        secrets: SecretSource
+        if config.secret_id:
+            secrets = SecretsManagerSource(config.secret_id)
+        else:
+            secrets = FileSecretSource(str(config.secret_file))
         return cls(config=config, storage=storage, runs_storage=runs_storage, secrets=secrets, **overrides)
 
 
@@ -66,46 +87,37 @@ def new_run_id(moment: datetime) -> str:
     return f"{RUN_ID_PREFIX}{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def _run_id(event: Mapping, started: datetime) -> str:
-    given = event.get("run_id")
-    if given is None:
-        return new_run_id(started)
-    if (
-        not isinstance(given, str)
-        or not given.startswith(RUN_ID_PREFIX)
-        or not all(ch.isalnum() or ch in "-_" for ch in given)
-    ):
-        raise ExtractorError(f"event run_id must look like {RUN_ID_PREFIX}<letters, digits, - or _>")
-    return given
+def _event(event: Mapping[str, Any]) -> ExtractionEvent:
+    try:
+        return ExtractionEvent.from_event(event)
+    except SettingsError as exc:
+        raise ExtractorError(str(exc)) from None
 
 
-def _sources(event: Mapping, configured: tuple[str, ...]) -> set[str]:
+def _sources(event: ExtractionEvent, configured: tuple[str, ...]) -> set[str]:
     """The sources this run extracts: the event may narrow the configured ones (never widen them).
 
     The frequent schedule asks only for what Spotify forgets (recently played, plus details of the artists it
     names); the daily pipeline run takes every snapshot source once a day.
     """
-    given = event.get("sources")
-    if given is None:
+    if event.sources is None:
         return set(configured)
-    if not isinstance(given, list) or not all(isinstance(s, str) for s in given):
-        raise ExtractorError("event sources must be a list of source names")
-    unknown = sorted(set(given) - set(configured))
+    unknown = sorted(set(event.sources) - set(configured))
     if unknown:
         raise ExtractorError(
             f"event sources {', '.join(unknown)} are not configured; configured: {', '.join(configured)}"
         )
-    return set(given)
+    return set(event.sources)
 
 
 @dataclass
 class RunOutcome:
-    summary: dict
+    summary: ExtractionSummary
     fatal: ExtractorError | None  # re-raised by the handler after the summary is written
 
 
 class _Run:
-    def __init__(self, rt: Runtime, event: Mapping, remaining_seconds: Callable[[], float], log: logging.Logger):
+    def __init__(self, rt: Runtime, event: Mapping, remaining_seconds: Callable[[], float], log: Log):
         self.rt = rt
         self.cfg = rt.config
         self.log = log
@@ -121,9 +133,10 @@ class _Run:
         else:
             self.batch_allowed = remembered is not False  # try batch until Spotify says 403 once
         mode = "extended" if self.cfg.mode_hint == "extended" or remembered is True else "development"
-        self.enabled_sources = _sources(event, self.cfg.sources)
+        parsed = _event(event)
+        self.enabled_sources = _sources(parsed, self.cfg.sources if self.cfg.sources is not None else SOURCES)
         self.ctx = RunContext(
-            run_id=_run_id(event, started),
+            run_id=parsed.run_id or new_run_id(started),
             started_at=started,
             mode=mode,
             storage=self.storage,
@@ -142,7 +155,7 @@ class _Run:
             rng=rt.rng,
         )
         self.units: list[UnitResult] = []
-        self.listeners: list[dict] = []
+        self.listeners: list[ListenerOutcome] = []
         self.fatal: ExtractorError | None = None
         #: The secret names no listener yet (before the first `authorize`): the run ends at once, cleanly.
         self.not_authorized = False
@@ -222,19 +235,19 @@ class _Run:
         for index, listener in enumerate(creds.listeners):
             label = f"listener #{index + 1}" + (f" ({listener.listener_id})" if listener.listener_id else "")
             api = self.api_for(creds, listener.refresh_token, label)
-            entry = {"listener": label, "listener_id": None, "status": "running", "error": None}
+            entry = ListenerOutcome(label)
             self.listeners.append(entry)
             try:
                 user_id = self.user_id(api, listener.refresh_token, entry)
                 if user_id is None:
                     continue
                 lid = derive_listener_id(user_id)
-                entry["listener_id"] = lid
+                entry.listener_id = lid
                 self.listener_units(api, lid, user_id, enabled)
-                entry["status"] = "done"
+                entry.status = "done"
                 catalogue_api = catalogue_api or api
             except (AuthorizationExpired, CredentialsInvalid) as exc:
-                entry["status"], entry["error"] = "failed", str(exc)
+                entry.status, entry.error = "failed", str(exc)
                 self.fatal = self.fatal or exc
                 if isinstance(exc, CredentialsInvalid):
                     break  # the app's own credentials: every listener would fail the same way
@@ -245,18 +258,16 @@ class _Run:
                 self.fatal = self.fatal or exc
         return RunOutcome(self.summary(), self.fatal)
 
-    def user_id(self, api: SpotifyApi, refresh_token: str, entry: dict) -> str | None:
+    def user_id(self, api: SpotifyApi, refresh_token: str, entry: ListenerOutcome) -> str | None:
         """The Spotify user id behind a refresh token: asked of ``/v1/me`` once, then remembered in the lake,
         so a poll costs no request beyond the data it fetches."""
         doc = self.state.load(profile_key(refresh_token))
         if doc.value.get("user_id"):
             return doc.value["user_id"]
         profile = UnitResult("profile", "me", None)
-        me = self.unit(
-            profile, lambda api=api, profile=profile: api.call("GET /v1/me", lambda sp: sp.me(), profile.stats)
-        )
+        me = self.unit(profile, partial(api.call, "GET /v1/me", lambda sp: sp.me(), profile.stats))
         if not me or not me.get("id"):
-            entry["status"], entry["error"] = "failed", profile.error or "profile without a user id"
+            entry.status, entry.error = "failed", profile.error or "profile without a user id"
             return None
         profile.listener_id = derive_listener_id(me["id"])
         # Only a saving: if an overlapping run remembered it first (the same id) or the write fails, the
@@ -268,41 +279,52 @@ class _Run:
         return me["id"]
 
     def listener_units(self, api: SpotifyApi, lid: str, user_id: str, enabled: set[str]) -> None:
-        ctx = self.ctx
+        """The listener's units, source by source in the registry's order (lake_contract.endpoints).
+
+        A source of one endpoint and one unit per listener runs its ``sources.LISTENER_UNITS`` function; the
+        sources that fan out (top items per range, playlists to their items) have a method here."""
+        fan_out: dict[str, Callable[[SpotifyApi, str, str], None]] = {
+            "top_items": self.top_items_units,
+            "playlists": self.playlists_units,
+            "configured_playlists": self.configured_playlists_units,
+        }
         try:
-            if "recently_played" in enabled:
-                r = UnitResult("recently_played", "recently_played", lid)
-                self.note_refs(self.unit(r, lambda: sources.recently_played(ctx, api, r)))
-            if "top_items" in enabled:
-                for kind in ("artists", "tracks"):
-                    for time_range in sources.TIME_RANGES:
-                        r = UnitResult(f"top_{kind}", time_range, lid)
-                        items = self.unit(
-                            r, lambda r=r, k=kind, t=time_range: sources.top_items(ctx, api, r, kind=k, time_range=t)
-                        )
-                        self.note_refs(items)
-            if "saved_tracks" in enabled:
-                r = UnitResult("saved_tracks", "saved_tracks", lid)
-                self.note_refs(self.unit(r, lambda: sources.saved_tracks(ctx, api, r)))
-            if "playlists" in enabled:
-                r = UnitResult("playlists", "me", lid)
-                for playlist in self.unit(r, lambda: sources.playlists(ctx, api, r)) or []:
-                    self.playlist_items_unit(api, lid, user_id, playlist, r)
-            if "configured_playlists" in enabled:
-                for playlist_id in self.cfg.playlist_ids:
-                    if playlist_id in self.captured_playlists:
-                        continue
-                    r = UnitResult("playlists", f"configured-{playlist_id}", lid)
-                    playlist = self.unit(
-                        r, lambda r=r, p=playlist_id: sources.configured_playlist(ctx, api, r, playlist_id=p)
-                    )
-                    if playlist is None and r.error and "HTTP 403" in r.error:
-                        r.status, r.error = "finished", None
-                        r.skipped["forbidden (403): not owned or collaborative"] += 1
-                    elif playlist is not None:
-                        self.playlist_items_unit(api, lid, user_id, playlist, r, force=True)
+            for source in LISTENER_SOURCES:
+                if source not in enabled:
+                    continue
+                if source in fan_out:
+                    fan_out[source](api, lid, user_id)
+                    continue
+                for endpoint in endpoints_of_unit(source):
+                    r = UnitResult(endpoint.name, endpoint.name, lid)
+                    work = sources.LISTENER_UNITS[endpoint.name]
+                    self.note_refs(self.unit(r, partial(work, self.ctx, api, r)))
         finally:
             self.remember_pending()
+
+    def top_items_units(self, api: SpotifyApi, lid: str, _user_id: str) -> None:
+        for kind in ("artists", "tracks"):
+            for time_range in sources.TIME_RANGES:
+                r = UnitResult(f"top_{kind}", time_range, lid)
+                items = self.unit(r, partial(sources.top_items, self.ctx, api, r, kind=kind, time_range=time_range))
+                self.note_refs(items)
+
+    def playlists_units(self, api: SpotifyApi, lid: str, user_id: str) -> None:
+        r = UnitResult("playlists", "me", lid)
+        for playlist in self.unit(r, lambda: sources.playlists(self.ctx, api, r)) or []:
+            self.playlist_items_unit(api, lid, user_id, playlist, r)
+
+    def configured_playlists_units(self, api: SpotifyApi, lid: str, user_id: str) -> None:
+        for playlist_id in self.cfg.playlist_ids:
+            if playlist_id in self.captured_playlists:
+                continue
+            r = UnitResult("playlists", f"configured-{playlist_id}", lid)
+            playlist = self.unit(r, partial(sources.configured_playlist, self.ctx, api, r, playlist_id=playlist_id))
+            if playlist is None and r.error and "HTTP 403" in r.error:
+                r.status, r.error = "finished", None
+                r.skipped["forbidden (403): not owned or collaborative"] += 1
+            elif playlist is not None:
+                self.playlist_items_unit(api, lid, user_id, playlist, r, force=True)
 
     def playlist_items_unit(self, api, lid, user_id, playlist, parent_result, force: bool = False) -> None:
         if not isinstance(playlist, dict) or not playlist.get("id"):
@@ -347,7 +369,7 @@ class _Run:
         if "searches" in enabled:
             for spec in self.cfg.searches:
                 r = UnitResult("search", sources.search_unit_name(spec.q, spec.type), None)
-                items = self.unit(r, lambda r=r, s=spec: sources.search(ctx, api, r, q=s.q, kind=s.type, pages=s.pages))
+                items = self.unit(r, partial(sources.search, ctx, api, r, q=spec.q, kind=spec.type, pages=spec.pages))
                 self.note_refs(items)
             self.remember_pending()
         if "catalogue" not in enabled:
@@ -365,8 +387,15 @@ class _Run:
 
             allowed = self.unit(
                 r,
-                lambda r=r, k=kind, c=candidates: sources.catalogue_details(
-                    ctx, api, r, kind=k, candidate_ids=c, batch_allowed=self.batch_allowed, on_batch_forbidden=forbid
+                partial(
+                    sources.catalogue_details,
+                    ctx,
+                    api,
+                    r,
+                    kind=kind,
+                    candidate_ids=candidates,
+                    batch_allowed=self.batch_allowed,
+                    on_batch_forbidden=forbid,
                 ),
             )
             if (
@@ -399,73 +428,60 @@ class _Run:
                 continue
 
     # -- summary ------------------------------------------------------------------------------------------
-    def summary(self) -> dict:
-        per_source: dict[str, dict] = {}
+    def summary(self) -> ExtractionSummary:
+        per_source: dict[str, SourceExtraction] = {}
+        requests: dict[str, Counter[str]] = {}
+        skipped: dict[str, Counter[str]] = {}
         for u in self.units:
-            agg = per_source.setdefault(
-                u.source,
-                {
-                    "items_written": 0,
-                    "raw_keys": [],
-                    "requests": Counter(),
-                    "throttled_seconds": 0.0,
-                    "status": "finished",
-                    "units": 0,
-                    "quarantined": 0,
-                    "skipped": Counter(),
-                    "gaps_detected": 0,
-                    "gaps": [],
-                },
-            )
-            agg["units"] += 1
-            agg["items_written"] += u.items_written
-            agg["raw_keys"].extend(u.raw_keys)
-            agg["requests"].update(u.stats.requests)
-            agg["throttled_seconds"] += u.stats.throttled_seconds
-            agg["quarantined"] += len(u.quarantined)
-            agg["skipped"].update(u.skipped)
+            agg = per_source.setdefault(u.source, SourceExtraction())
+            agg.units += 1
+            agg.items_written += u.items_written
+            agg.raw_keys.extend(u.raw_keys)
+            requests.setdefault(u.source, Counter()).update(u.stats.requests)
+            agg.throttled_seconds += u.stats.throttled_seconds
+            agg.quarantined += len(u.quarantined)
+            skipped.setdefault(u.source, Counter()).update(u.skipped)
             if u.gap:
-                agg["gaps_detected"] += 1
-                agg["gaps"].append({"listener_id": u.listener_id, **u.gap})
-            agg["status"] = _worse(agg["status"], u.status)
-        for agg in per_source.values():
-            agg["requests"] = dict(sorted(agg["requests"].items()))
-            agg["skipped"] = dict(sorted(agg["skipped"].items()))
-            agg["throttled_seconds"] = round(agg["throttled_seconds"], 3)
-        statuses = {u.status for u in self.units} | {"failed" for li in self.listeners if li["status"] == "failed"}
+                agg.gaps_detected += 1
+                agg.gaps.append(ListenerGap(u.listener_id, u.gap))
+            agg.status = _worse(agg.status, u.status)
+        for name, agg in per_source.items():
+            agg.requests = dict(sorted(requests[name].items()))
+            agg.skipped = dict(sorted(skipped[name].items()))
+            agg.throttled_seconds = round(agg.throttled_seconds, 3)
+        statuses = {u.status for u in self.units} | {"failed" for li in self.listeners if li.status == "failed"}
         if self.not_authorized:
-            status = "not_authorized"
+            status = EXTRACTION_NOT_AUTHORIZED
         elif self.governor.checkpoint_reason:
-            status = "checkpointed"
+            status = EXTRACTION_CHECKPOINTED
         elif statuses & {"failed", "conflict"}:
-            status = "failed"
+            status = EXTRACTION_FAILED
         else:
-            status = "finished"
-        requests_total: Counter = Counter()
+            status = EXTRACTION_FINISHED
+        requests_total: Counter[str] = Counter()
         for u in self.units:
             requests_total.update(u.stats.requests)
-        return {
-            "run_id": self.ctx.run_id,
-            "stage": "extract",
-            "started_at": iso_millis(self.ctx.started_at),
-            "finished_at": iso_millis(self.rt.clock()),
-            "status": status,
-            "checkpoint_reason": self.governor.checkpoint_reason,
-            "mode": self.ctx.mode,
-            "batch_lookups": self.batch_allowed,
-            "lake": self.rt.storage.describe(),
-            "requests_total": self.governor.requests_made,
-            "requests_by_status": dict(sorted(requests_total.items())),
-            "throttled_seconds": round(sum(u.stats.throttled_seconds for u in self.units), 3),
-            "items_written": sum(u.items_written for u in self.units),
-            "gaps_detected": sum(1 for u in self.units if u.gap),
-            "quarantined": sum(len(u.quarantined) for u in self.units),
-            "error": str(self.fatal) if self.fatal else None,
-            "error_type": type(self.fatal).__name__ if self.fatal else None,
-            "listeners": self.listeners,
-            "sources": per_source,
-            "units": [u.to_dict() for u in self.units],
-        }
+        return ExtractionSummary(
+            run_id=self.ctx.run_id,
+            started_at=iso_millis(self.ctx.started_at),
+            finished_at=iso_millis(self.rt.clock()),
+            status=status,
+            checkpoint_reason=self.governor.checkpoint_reason,
+            mode=self.ctx.mode,
+            batch_lookups=self.batch_allowed,
+            lake=self.rt.storage.describe(),
+            requests_total=self.governor.requests_made,
+            requests_by_status=dict(sorted(requests_total.items())),
+            throttled_seconds=round(sum(u.stats.throttled_seconds for u in self.units), 3),
+            items_written=sum(u.items_written for u in self.units),
+            gaps_detected=sum(1 for u in self.units if u.gap),
+            quarantined=sum(len(u.quarantined) for u in self.units),
+            error=str(self.fatal) if self.fatal else None,
+            error_type=type(self.fatal).__name__ if self.fatal else None,
+            listeners=list(self.listeners),
+            sources=per_source,
+            units=[u.summary() for u in self.units],
+        )
 
 
 _SEVERITY = {"finished": 0, "conflict": 1, "not_started": 2, "checkpointed": 3, "failed": 4}
@@ -475,12 +491,10 @@ def _worse(a: str, b: str) -> str:
     return a if _SEVERITY.get(a, 4) >= _SEVERITY.get(b, 4) else b
 
 
-def run_extraction(
-    rt: Runtime, event: Mapping, *, remaining_seconds: Callable[[], float], log: logging.Logger
-) -> RunOutcome:
+def run_extraction(rt: Runtime, event: Mapping, *, remaining_seconds: Callable[[], float], log: Log) -> RunOutcome:
     """Run once and write ``_runs/<run_id>.json`` (where a runs store is configured)."""
     outcome = _Run(rt, event, remaining_seconds, log).execute()
     if rt.runs_storage is not None:
-        key = f"_runs/{outcome.summary['run_id']}.json"
-        rt.runs_storage.put(key, json.dumps(outcome.summary, indent=2, sort_keys=True).encode())
+        key = RunSummaryKey(outcome.summary.run_id).format()
+        rt.runs_storage.put(key, outcome.summary.to_json().encode())
     return outcome

@@ -5,13 +5,16 @@ failure (the orchestrator records the failure and moves on to the next unit)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+import spotipy
+
 from extraction.api import SpotifyApi
-from extraction.errors import ApiError, MalformedResponse
+from extraction.errors import ApiError, ExtractorError, MalformedResponse
 from extraction.state import KnownIds, cursor_key
 from extraction.units import RunContext, UnitResult, UnitWriter, require_items
+from lake_contract.summaries import Gap
 
 PAGE = 50  # the largest page Spotify serves for the listener endpoints
 SEARCH_PAGE = 10  # search limit since the 2026 development-mode changes
@@ -25,6 +28,13 @@ def _ms(timestamp: str) -> int:
 
 def _iso_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def _listener_of(result: UnitResult) -> str:
+    """The listener of a listener-scoped unit (its state is kept per listener)."""
+    if result.listener_id is None:
+        raise ExtractorError(f"{result.source} is a listener's unit and needs a listener id")
+    return result.listener_id
 
 
 def _body(api: SpotifyApi) -> str:
@@ -48,9 +58,9 @@ def _stamped_page(api: SpotifyApi, writer: UnitWriter, result: UnitResult, where
         writer.quarantine(endpoint, path, params, exc)
         raise
     except (KeyError, TypeError, ValueError):
-        exc = MalformedResponse(f"{what} without a readable {field}", status=200, body=_body(api))
-        writer.quarantine(endpoint, path, params, exc)
-        raise exc from None
+        unreadable = MalformedResponse(f"{what} without a readable {field}", status=200, body=_body(api))
+        writer.quarantine(endpoint, path, params, unreadable)
+        raise unreadable from None
 
 
 # --- recently played -------------------------------------------------------------------------------------
@@ -62,7 +72,7 @@ def recently_played(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> lis
     Spotify keeps only the 50 most recent plays. A full page whose oldest play is still newer than the
     cursor means plays between the two may have been pushed out of reach: reported as a gap.
     """
-    doc = ctx.state.load(cursor_key(result.listener_id, "recently_played"))
+    doc = ctx.state.load(cursor_key(_listener_of(result), "recently_played"))
     writer = UnitWriter(ctx, result, start_seq=doc.resume_seq(ctx.run_id))
     after = doc.value.get("after_ms")
     path = "/v1/me/player/recently-played"
@@ -83,12 +93,12 @@ def recently_played(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> lis
         if not fresh:
             return written
         if after is not None and len(items) >= PAGE and min(played) > after and result.gap is None:
-            result.gap = {
-                "cursor": _iso_ms(after),
-                "oldest_returned": _iso_ms(min(played)),
-                "detail": "50-play page full and its oldest play is newer than the cursor: "
+            result.gap = Gap(
+                cursor=_iso_ms(after),
+                oldest_returned=_iso_ms(min(played)),
+                detail="50-play page full and its oldest play is newer than the cursor: "
                 "plays in between may be beyond Spotify's reach",
-            }
+            )
         prov = writer.provenance("recently_played", path, params)
         writer.write(prov, [item for item, _ in fresh], [i for _, i in fresh])
         written.extend(item for item, _ in fresh)
@@ -127,7 +137,11 @@ def _paged(
     for _ in range(max_pages):
         params = {**base_params, "limit": page_size, "offset": offset}
         try:
-            page = api.call(template, lambda sp, o=offset: fetch(sp, o), result.stats)
+
+            def one_page(sp: spotipy.Spotify, o: int = offset) -> object:
+                return fetch(sp, o)
+
+            page = api.call(template, one_page, result.stats)
             items = require_items(page, endpoint, lambda: _body(api))
         except MalformedResponse as exc:
             writer.quarantine(endpoint, path, params, exc)
@@ -212,11 +226,11 @@ def search(ctx: RunContext, api: SpotifyApi, result: UnitResult, *, q: str, kind
         offset = page_index * SEARCH_PAGE
         params = {"q": q, "type": kind, "limit": SEARCH_PAGE, "offset": offset}
         try:
-            answer = api.call(
-                "GET /v1/search",
-                lambda sp, o=offset: sp.search(q=q, limit=SEARCH_PAGE, offset=o, type=kind),
-                result.stats,
-            )
+
+            def one_page(sp: spotipy.Spotify, o: int = offset) -> object:
+                return sp.search(q=q, limit=SEARCH_PAGE, offset=o, type=kind)
+
+            answer = api.call("GET /v1/search", one_page, result.stats)
             items = require_items(answer.get(f"{kind}s"), "search", lambda: _body(api))
         except MalformedResponse as exc:
             writer.quarantine("search", "/v1/search", params, exc)
@@ -240,7 +254,7 @@ def saved_tracks(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> list:
 
     The mark moves only after every newer page is written; a checkpoint in between re-reads them next run.
     """
-    doc = ctx.state.load(cursor_key(result.listener_id, "saved_tracks"))
+    doc = ctx.state.load(cursor_key(_listener_of(result), "saved_tracks"))
     writer = UnitWriter(ctx, result, start_seq=doc.resume_seq(ctx.run_id))
     latest = doc.value.get("latest_added_at")
     latest_ms = _ms(latest) if latest else None
@@ -288,6 +302,14 @@ def saved_tracks(ctx: RunContext, api: SpotifyApi, result: UnitResult) -> list:
             },
         )
     return new_items
+
+
+#: The units of the listener sources that are one endpoint and one unit per listener, by endpoint
+#: (``extraction.run`` runs them in the registry's order; the fan-out sources have their own methods there).
+LISTENER_UNITS: dict[str, Callable[[RunContext, SpotifyApi, UnitResult], list]] = {
+    "recently_played": recently_played,
+    "saved_tracks": saved_tracks,
+}
 
 
 # --- catalogue details -----------------------------------------------------------------------------------
@@ -373,7 +395,11 @@ def catalogue_details(
             chunk = todo[index : index + BATCH_SIZES[kind]]
             params = {"ids": ",".join(chunk)}
             try:
-                answer = api.call(f"GET /v1/{kind}", lambda sp, c=chunk: getattr(sp, kind)(c), result.stats)
+
+                def batch(sp: spotipy.Spotify, c: list[str] = chunk) -> object:
+                    return getattr(sp, kind)(c)
+
+                answer = api.call(f"GET /v1/{kind}", batch, result.stats)
                 objects = answer.get(kind) if isinstance(answer, dict) else None
                 if not isinstance(objects, list):
                     raise MalformedResponse(f"{kind} batch without a '{kind}' list", status=200, body=_body(api))
@@ -398,7 +424,11 @@ def catalogue_details(
             item_id = todo[index]
             path = f"/v1/{kind}/{item_id}"
             try:
-                obj = api.call(f"GET /v1/{kind}/{{id}}", lambda sp, i=item_id: getattr(sp, singular)(i), result.stats)
+
+                def single(sp: spotipy.Spotify, i: str = item_id) -> object:
+                    return getattr(sp, singular)(i)
+
+                obj = api.call(f"GET /v1/{kind}/{{id}}", single, result.stats)
                 if not isinstance(obj, dict) or obj.get("id") != item_id:
                     raise MalformedResponse(
                         f"{singular} response without the requested id", status=200, body=_body(api)

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 from extraction.storage import PreconditionFailed, Storage
+from lake_contract.keys import StateKey
 
 
 class StateConflict(Exception):
@@ -19,11 +20,11 @@ class StateConflict(Exception):
 
 
 def cursor_key(listener_id: str, name: str) -> str:
-    return f"_state/listener={listener_id}/{name}.json"
+    return StateKey.cursor(listener_id, name).format()
 
 
 def catalogue_key(name: str) -> str:
-    return f"_state/catalogue/{name}.json"
+    return StateKey.catalogue(name).format()
 
 
 def profile_key(refresh_token: str) -> str:
@@ -32,7 +33,7 @@ def profile_key(refresh_token: str) -> str:
     Keyed by a one-way digest, never the token: a re-authorization (new token) looks the user up once more.
     """
     digest = hashlib.sha256(f"spotify-lake-profile:{refresh_token}".encode()).hexdigest()[:24]
-    return f"_state/profiles/{digest}.json"
+    return StateKey.profile(digest).format()
 
 
 @dataclass

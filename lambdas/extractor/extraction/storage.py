@@ -13,8 +13,10 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from types import ModuleType
+from typing import IO, Protocol
 
+fcntl: ModuleType | None
 try:  # fcntl is POSIX-only; the local adapter serialises compare-and-swap with it where available.
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -180,18 +182,21 @@ class LocalStorage:
     class _lock:
         def __init__(self, folder: Path):
             self._path = folder / ".lake-lock"
-            self._handle = None
+            self._handle: IO[bytes] | None = None
 
         def __enter__(self):
-            self._handle = open(self._path, "a+b")
+            handle = self._handle = open(self._path, "a+b")
             if fcntl is not None:
-                fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             return self
 
         def __exit__(self, *exc):
+            handle, self._handle = self._handle, None
+            if handle is None:
+                return
             if fcntl is not None:
-                fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
-            self._handle.close()
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
 
 
 class RetryingStorage:

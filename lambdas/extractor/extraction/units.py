@@ -12,6 +12,8 @@ from extraction.errors import MalformedResponse
 from extraction.raw import Provenance, encode_ndjson_gz, envelope, iso_millis, quarantine_body, quarantine_key, raw_key
 from extraction.state import StateStore
 from extraction.storage import Storage
+from lake_contract.endpoints import CATALOGUE_ENDPOINTS
+from lake_contract.summaries import Gap, UnitSummary
 
 
 @dataclass
@@ -42,27 +44,27 @@ class UnitResult:
     stats: CallStats = field(default_factory=CallStats)
     quarantined: list[str] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)  # reason -> count
-    gap: dict | None = None
+    gap: Gap | None = None
     error: str | None = None
     error_type: str | None = None
 
-    def to_dict(self) -> dict:
-        return {
-            "source": self.source,
-            "unit": self.unit,
-            "listener_id": self.listener_id,
-            "status": self.status,
-            "items_written": self.items_written,
-            "raw_keys": list(self.raw_keys),
-            "requests": dict(sorted(self.stats.requests.items())),
-            "throttled_seconds": round(self.stats.throttled_seconds, 3),
-            "quarantined": list(self.quarantined),
-            "skipped": dict(sorted(self.skipped.items())),
-            "gap_detected": self.gap is not None,
-            "gap": self.gap,
-            "error": self.error,
-            "error_type": self.error_type,
-        }
+    def summary(self) -> UnitSummary:
+        """This unit as the run summary lists it."""
+        return UnitSummary(
+            source=self.source,
+            unit=self.unit,
+            listener_id=self.listener_id,
+            status=self.status,
+            items_written=self.items_written,
+            raw_keys=list(self.raw_keys),
+            requests=dict(sorted(self.stats.requests.items())),
+            throttled_seconds=round(self.stats.throttled_seconds, 3),
+            quarantined=list(self.quarantined),
+            skipped=dict(sorted(self.skipped.items())),
+            gap=self.gap,
+            error=self.error,
+            error_type=self.error_type,
+        )
 
 
 class UnitWriter:
@@ -76,7 +78,7 @@ class UnitWriter:
 
     def provenance(self, endpoint: str, path: str, params: dict, parent: dict | None = None) -> Provenance:
         return Provenance(
-            listener_id=self.result.listener_id if endpoint not in {"artists", "albums", "tracks", "search"} else None,
+            listener_id=self.result.listener_id if endpoint not in CATALOGUE_ENDPOINTS else None,
             endpoint=endpoint,
             path=path,
             params=params,

@@ -2,14 +2,18 @@
 
 The job already fails on a blocking check; the gate re-checks the published summary so the views are
 refreshed only over a run that balanced its books and did not quarantine more than the configured share.
+The summary is read through the contract's model, so a summary of another shape fails the gate by name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from lake_contract.summaries import CURATION_GOOD_STATUSES, CurationSummary, SummaryError
 
 #: Run statuses after which the curated tables are consistent.
-GOOD_STATUSES = ("succeeded", "nothing to do")
+GOOD_STATUSES = CURATION_GOOD_STATUSES
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class Verdict:
     records_read: int = 0
     records_quarantined: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
             "passed": self.passed,
@@ -32,46 +36,33 @@ class Verdict:
         }
 
 
-def evaluate(summary: dict, *, run_id: str, max_quarantine_ratio: float) -> Verdict:
+def evaluate(summary: dict[str, Any], *, run_id: str, max_quarantine_ratio: float) -> Verdict:
     """Pass when the run succeeded, every source balances, no check failed and quarantine stays under the limit."""
+    try:
+        run = CurationSummary.from_dict(summary)
+    except SummaryError as exc:
+        return Verdict(run_id, False, [str(exc)])
     problems: list[str] = []
     warnings: list[str] = []
-    if summary.get("run_id") != run_id:
-        problems.append(f"summary belongs to run {summary.get('run_id')!r}, not {run_id!r}")
-    status = summary.get("status")
-    if status not in GOOD_STATUSES:
-        problems.append(f"run status is {status!r}, expected one of {', '.join(GOOD_STATUSES)}")
+    if run.run_id != run_id:
+        problems.append(f"summary belongs to run {run.run_id!r}, not {run_id!r}")
+    if run.status not in GOOD_STATUSES:
+        problems.append(f"run status is {run.status!r}, expected one of {', '.join(GOOD_STATUSES)}")
 
-    read = quarantined = 0
-    for source, counts in sorted((summary.get("sources") or {}).items()):
-        try:
-            s_read, loaded, dups, s_quarantined = (
-                int(counts["read"]),
-                int(counts["loaded"]),
-                int(counts["duplicates"]),
-                int(counts["quarantined_total"]),
-            )
-        except (KeyError, TypeError, ValueError):
-            problems.append(f"source {source}: counts missing or not numbers")
-            continue
-        superseded = counts.get("superseded", 0)
-        if not isinstance(superseded, int) or isinstance(superseded, bool) or superseded < 0:
-            problems.append(f"source {source}: superseded {superseded!r} is not a count")
-        if s_read != loaded + dups + s_quarantined:
+    for source, counts in sorted(run.accounts().items()):
+        if not counts.balanced:
             problems.append(
-                f"source {source}: read {s_read} != loaded {loaded} + duplicates {dups} + quarantined {s_quarantined}"
+                f"source {source}: read {counts.read} != loaded {counts.loaded} + duplicates {counts.duplicates} "
+                f"+ quarantined {counts.quarantined_total}"
             )
-        read += s_read
-        quarantined += s_quarantined
+    totals = run.totals()
+    read, quarantined = totals.read, totals.quarantined_total
 
-    for check in summary.get("data_quality") or []:
-        if check.get("passed"):
+    for check in run.data_quality or []:
+        if check.passed:
             continue
-        text = (
-            f"{check.get('table_name')}.{check.get('check_name')}: observed {check.get('observed')}, "
-            f"limit {check.get('threshold')}"
-        )
-        (problems if check.get("blocking", True) else warnings).append(text)
+        text = f"{check.table_name}.{check.check_name}: observed {check.observed}, limit {check.threshold}"
+        (problems if check.blocking else warnings).append(text)
 
     if read and quarantined / read > max_quarantine_ratio:
         problems.append(

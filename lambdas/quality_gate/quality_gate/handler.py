@@ -1,6 +1,7 @@
 """Lambda entry point ``quality_gate.handler.lambda_handler``: read the run summary, return the verdict.
 
-Event: ``{"run_id": "curate-…"}``. Environment: ``CURATED_BUCKET`` (holds ``_runs/``), ``MAX_QUARANTINE_RATIO``.
+Event: ``{"run_id": "curate-…"}`` (:class:`lake_contract.settings.QualityGateEvent`). Environment: the bucket
+holding ``_runs/`` and the quarantine share allowed (:class:`lake_contract.settings.QualityGateSettings`).
 A missing or unreadable summary raises (the state machine reports it as a failed step); a summary that fails
 the checks returns ``passed: false`` with the problems, which the state machine e-mails.
 """
@@ -10,37 +11,38 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
+from typing import Any
 
 import boto3
 
+from lake_contract.keys import RunSummaryKey
+from lake_contract.settings import QualityGateEvent, QualityGateSettings, SettingsError
 from quality_gate.gate import evaluate
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-_RUN_ID = re.compile(r"^curate-[A-Za-z0-9_-]+$")
-_s3 = None
+_s3: Any = None
 
 
 class SummaryUnavailable(Exception):
     """The run summary is missing or not JSON."""
 
 
-def lambda_handler(event, context):
-    run_id = event.get("run_id") if isinstance(event, dict) else None
-    if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
-        raise ValueError(f"event run_id must look like curate-<letters, digits, - or _>, got {run_id!r}")
-    bucket = os.environ["CURATED_BUCKET"]
-    ratio = float(os.environ.get("MAX_QUARANTINE_RATIO", "0.05"))
-    key = f"_runs/{run_id}.json"
-    summary = _read_summary(bucket, key)
-    verdict = evaluate(summary, run_id=run_id, max_quarantine_ratio=ratio)
+def lambda_handler(event: object, context: object) -> dict[str, Any]:
+    try:
+        run_id = QualityGateEvent.from_event(event).run_id
+    except SettingsError as exc:
+        raise ValueError(str(exc)) from None
+    settings = QualityGateSettings.from_environment(os.environ)
+    key = RunSummaryKey(run_id).format()
+    summary = _read_summary(settings.curated_bucket, key)
+    verdict = evaluate(summary, run_id=run_id, max_quarantine_ratio=settings.max_quarantine_ratio)
     logger.info(json.dumps({"message": "quality gate", **verdict.as_dict()}))
     return verdict.as_dict()
 
 
-def _read_summary(bucket: str, key: str) -> dict:
+def _read_summary(bucket: str, key: str) -> dict[str, Any]:
     global _s3
     if _s3 is None:
         _s3 = boto3.client("s3")

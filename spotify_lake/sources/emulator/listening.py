@@ -227,8 +227,11 @@ def _podcast_items(rng: random.Random, cat: Catalogue, episodes: int) -> list[tu
         episode = int(rand() * len(cat.episodes))
         duration = cat.episodes[episode].duration_ms
         played = int(duration * (0.15 + 0.85 * rand()))
-        end_reason = "endplay" if played < duration else "trackdone"
-        items.append((-1, episode, played, "clickrow", end_reason, False, played < duration, int(rand() * 5_000)))
+        # The last tenth heard means the end was reached (the listener resumed a little way in or skipped
+        # the intro): the export says trackdone, as it does for an episode finished in a later sitting.
+        finished = played >= duration * 0.9
+        end_reason = "trackdone" if finished else "endplay"
+        items.append((-1, episode, played, "clickrow", end_reason, False, not finished, int(rand() * 5_000)))
     return items
 
 

@@ -19,6 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lake_contract.settings import (
+    ExtractionEvent,
+    ExtractorSettings,
+    QualityGateEvent,
+    QualityGateSettings,
+    SearchSpec,
+)
+from lake_contract.summaries import CURATION_SUCCEEDED, CurationSummary
 from tests.cloud.calls import AwsCall, s3_bucket, s3_object
 
 REPO = Path(__file__).resolve().parents[3]
@@ -218,47 +226,60 @@ def _extractor_scenarios(secrets: Any) -> None:
         placeholder = {"client_id": "", "client_secret": "", "listeners": []}
         secrets.create_secret(Name=SECRET_NAME, SecretString=json.dumps(placeholder))
         # The variables the stack sets (stacks.ingestion.extractor_environment), pointed at the emulator.
-        env = {
-            "RAW_BUCKET": "lake-raw",
-            "RUNS_BUCKET": "lake-curated",
-            "SECRET_ID": SECRET_NAME,
-            "SEARCHES": json.dumps([{"q": "genre:pop"}]),
-            "SPOTIFY_API_PREFIX": emu.api_prefix,
-            "SPOTIFY_TOKEN_URL": emu.token_url,
-            "BACKOFF_BASE_SECONDS": "0",
-        }
+        env = ExtractorSettings(
+            raw_bucket="lake-raw",
+            runs_bucket="lake-curated",
+            secret_id=SECRET_NAME,
+            searches=(SearchSpec("genre:pop"),),
+            api_prefix=emu.api_prefix,
+            token_url=emu.token_url,
+            backoff_base_seconds=0.0,
+        ).to_environment()
         clock = lambda: emu.now  # noqa: E731
         # 0. Deployed, not yet authorized: the secret is the stack's placeholder; the run ends cleanly.
-        early = invoke(env, {"trigger": "schedule", "sources": ["recently_played", "catalogue"]}, clock)
+        scheduled = ExtractionEvent(sources=("recently_played", "catalogue"), trigger="schedule")
+        early = invoke(env, scheduled.to_event(), clock)
         assert early["status"] == "not_authorized", early["status"]
         secrets.put_secret_value(SecretId=SECRET_NAME, SecretString=json.dumps(document))
         api.cold_start()
         # 1. First run ever, as the state machine starts it: no _state/ object exists yet.
-        first = invoke(env, {"trigger": "state-machine", "run_id": "extract-first"}, clock)
+        first = invoke(env, ExtractionEvent(run_id="extract-first", trigger="state-machine").to_event(), clock)
         assert first["status"] == "finished", first["status"]
         # 2. The frequent schedule's run, later: state exists now.
         emu.advance(hours=6)
-        scheduled = invoke(env, {"trigger": "schedule", "sources": ["recently_played", "catalogue"]}, clock)
-        assert scheduled["status"] == "finished", scheduled["status"]
+        scheduled_run = invoke(env, scheduled.to_event(), clock)
+        assert scheduled_run["status"] == "finished", scheduled_run["status"]
         # 3. An expired authorization: one listener's refresh token is revoked.
         emu.advance(hours=6)
         emu.revoke(emu.listeners[0].refresh_token)
         api.cold_start()
-        _expect(AuthorizationExpired, lambda: invoke(env, {"trigger": "schedule"}, clock))
+        _expect(AuthorizationExpired, lambda: invoke(env, ExtractionEvent(trigger="schedule").to_event(), clock))
         # 4. The secret is gone (deleted or never written): a clear error, nothing else read.
         secrets.delete_secret(SecretId=SECRET_NAME, ForceDeleteWithoutRecovery=True)
         api.cold_start()
-        _expect(SecretUnavailable, lambda: invoke(env, {"trigger": "schedule"}, clock))
+        _expect(SecretUnavailable, lambda: invoke(env, ExtractionEvent(trigger="schedule").to_event(), clock))
 
 
 def _quality_gate_scenarios(s3: Any) -> None:
     from quality_gate import handler
 
     handler._s3 = None
-    summary = {"run_id": "curate-1", "stage": "curate", "status": "succeeded", "sources": {}, "data_quality": []}
-    s3.put_object(Bucket="lake-curated", Key="_runs/curate-1.json", Body=json.dumps(summary).encode())
-    with _environment({"CURATED_BUCKET": "lake-curated", "MAX_QUARANTINE_RATIO": "0.05"}):
-        verdict = handler.lambda_handler({"run_id": "curate-1"}, None)
+    summary = CurationSummary(
+        run_id="curate-1",
+        started_at="2026-12-01T03:00:00+00:00",
+        finished_at="2026-12-01T03:00:05+00:00",
+        full_refresh=False,
+        raw_objects={"listed": 0},
+        status=CURATION_SUCCEEDED,
+        sources={},
+        data_quality=[],
+    )
+    s3.put_object(Bucket="lake-curated", Key="_runs/curate-1.json", Body=summary.to_json().encode())
+    with _environment(QualityGateSettings("lake-curated", 0.05).to_environment()):
+        verdict = handler.lambda_handler(QualityGateEvent("curate-1").to_event(), None)
         assert verdict["passed"] is True, verdict
-        _expect(handler.SummaryUnavailable, lambda: handler.lambda_handler({"run_id": "curate-missing"}, None))
+        _expect(
+            handler.SummaryUnavailable,
+            lambda: handler.lambda_handler(QualityGateEvent("curate-missing").to_event(), None),
+        )
     handler._s3 = None

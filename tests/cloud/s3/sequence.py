@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from curation.catalog import WHOLE_TABLE, TableLocations
-from curation.job import read_published
 from curation.lake import LakePaths
+from curation.reading import read_published
 from curation.schema import TABLES, Table
+from lake_contract.settings import CurateArguments
+from lake_contract.summaries import CurationSummary
 from tests.support import lakefix
 
 logger = logging.getLogger(__name__)
@@ -100,14 +102,15 @@ class Backend:
     publish: Callable[[dict[str, Path]], None]  # key -> local file, put into the raw zone
     recording: Callable[[], AbstractContextManager[Any]] = nullcontext
     job_environment: Callable[[], AbstractContextManager[Any]] = nullcontext
-    extra_args: tuple[str, ...] = ()
+    #: The job's --glue_database: publish through the Glue Data Catalog (as deployed) instead of table documents.
+    glue_database: str | None = None
     catalog: Callable[[], Any] = lambda: None  # what the harness reads the published tables through
 
 
 @dataclass
 class RunRecord:
     run_id: str
-    summary: dict
+    summary: CurationSummary
     recorded: list = field(default_factory=list)  # what the backend's recording captured during the run
     rows: dict[str, list[tuple]] | None = None  # every curated table after the run (where the test reads them)
     seconds: float = 0.0  # wall time of the job run alone
@@ -149,17 +152,21 @@ def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after:
     for run_id, arriving, full_refresh in RUNS:
         if arriving:
             backend.publish(raw_objects(zones[arriving]))
-        argv = [str(JOB_SCRIPT), "--raw_root", backend.raw_root, "--curated_root", backend.curated_root]
-        argv += ["--run_id", run_id, *backend.extra_args]
-        if full_refresh:
-            argv += ["--full_refresh", "true"]
+        arguments = CurateArguments(
+            raw_root=backend.raw_root,
+            curated_root=backend.curated_root,
+            run_id=run_id,
+            full_refresh=full_refresh,
+            glue_database=backend.glue_database,
+        )
+        argv = [str(JOB_SCRIPT), *arguments.to_argv()]
         run_started = time.monotonic()
         with backend.job_environment(), backend.recording() as recorded:
             summary = run_job(argv, master="local[2]")
         record = RunRecord(run_id, summary, list(recorded or []), seconds=time.monotonic() - run_started)
         logger.warning(
             "%s: %s %s in %.1f s, %d requests recorded",
-            *(backend.name, run_id, summary["status"], record.seconds, len(record.recorded)),
+            *(backend.name, run_id, summary.status, record.seconds, len(record.recorded)),
         )
         if run_id in rows_after:
             catalog = backend.catalog()
@@ -170,15 +177,15 @@ def run_sequence(spark, backend: Backend, zones: dict[str, Path], *, rows_after:
     return result
 
 
-def accounting(summary: dict) -> dict[str, Any]:
+def accounting(summary: CurationSummary) -> dict[str, Any]:
     """The figures of a run summary that do not depend on when or where it ran."""
     return {
-        "status": summary["status"],
-        "raw_objects": summary.get("raw_objects"),
-        "tables": summary.get("tables"),
+        "status": summary.status,
+        "raw_objects": summary.raw_objects,
+        "tables": summary.tables,
         "sources": {
-            source: (f["read"], f["loaded"], f["duplicates"], f["quarantined_total"], f["quarantined"])
-            for source, f in summary.get("sources", {}).items()
+            source: (f.read, f.loaded, f.duplicates, f.quarantined_total, f.quarantined)
+            for source, f in summary.accounts().items()
         },
     }
 
