@@ -325,6 +325,7 @@ def test_a_chart_too_big_for_vector_paths_gets_a_raster_data_layer(tmp_path):
     assert "track length (minutes)" in big  # the axis label is still text
 
 
+@pytest.mark.slow
 def test_spoken_word_lake_fills_the_podcast_and_audiobook_charts(tmp_path):
     # Given listener C's podcasts and audiobooks (one show left out by the exclusions file)
     lake = dataset.build_spoken_word(tmp_path / "lake")
