@@ -17,7 +17,7 @@ S3A_JARS := $(JARS_DIR)/hadoop-aws-3.3.4.jar $(JARS_DIR)/aws-java-sdk-bundle-1.1
 # Only the tests load them: `make demo` must not need them.
 test: export CURATION_EXTRA_JARS := $(subst $(eval) ,:,$(S3A_JARS))
 
-.PHONY: help venv jars demo test lint format synth deploy bench reliability clean trino athena-check
+.PHONY: help venv jars demo test test-fast lint typecheck imports check format synth deploy bench reliability clean trino athena-check
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -51,6 +51,14 @@ $(CHROMIUM):
 test: $(STAMP) $(NODE_STAMP) $(S3A_JARS) trino $(CHROMIUM)  ## run the whole test suite (set-up: node_modules for the IAM evaluator, S3A jars, Trino, Chromium for the report's browser test)
 	$(PY) -m pytest
 
+# The edit-test loop: everything but Spark, other JVMs (Trino, S3A), CDK synthesis, the browser and the slow
+# tests; markers are set by tests/conftest.py from the fixtures a test uses. Two xdist workers (this project's
+# machines have two cores; `-n auto` picks the same).
+FAST_MARKERS := not (spark or jvm or synth or browser or slow)
+FAST_WORKERS ?= 2
+test-fast: $(STAMP) $(NODE_STAMP)  ## the fast tier: no Spark, no JVM, no synth, no browser (well under two minutes)
+	$(PY) -m pytest -m "$(FAST_MARKERS)" -n $(FAST_WORKERS)
+
 trino: $(STAMP)  ## fetch Trino and its Hive plugin once with Maven into ~/.cache/spotify-lake (about 450 MB)
 	$(PY) -m spotify_lake athena-check --fetch-only
 
@@ -58,9 +66,20 @@ LAKE ?= out/lake
 athena-check: $(STAMP) trino  ## every view and named query on Trino vs DuckDB over LAKE (default out/lake); writes out/athena-check/
 	$(PY) -m spotify_lake athena-check --lake $(LAKE)
 
-lint: $(STAMP)  ## ruff
+lint: $(STAMP)  ## ruff: lint rules (complexity included) and formatting
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The runtime packages, the contract they share, the stacks and the CDK app (config: [tool.mypy] in pyproject.toml).
+TYPED := contract/lake_contract lambdas/extractor/extraction lambdas/quality_gate/quality_gate glue/curation glue/jobs \
+	stacks app.py
+typecheck: $(STAMP)  ## mypy over the runtime packages, the contract and the stacks
+	$(VENV)/bin/mypy --cache-dir .mypy_cache $(TYPED)
+
+imports: $(STAMP)  ## import-linter: layers point one way, no cycles ([tool.importlinter] in pyproject.toml)
+	$(VENV)/bin/lint-imports
+
+check: lint typecheck imports  ## every static gate CI runs before the tests
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

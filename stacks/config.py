@@ -118,68 +118,93 @@ class EnvironmentConfig:
     extractor_reserved_concurrency: int | None = None
 
     def __post_init__(self) -> None:
-        def bad(key: str, why: str) -> ConfigError:
-            return ConfigError(f"cdk.json environment {self.name!r}: {key} {why}")
+        # In this order, so the first problem reported is the same whichever way the checks are grouped.
+        self._check_place()
+        self._check_schedule()
+        self._check_glue()
+        self._check_extractor()
+        self._check_storage()
+        self._check_options()
 
+    def _bad(self, key: str, why: str) -> ConfigError:
+        return ConfigError(f"cdk.json environment {self.name!r}: {key} {why}")
+
+    def _check_place(self) -> None:
+        """Check where and for whom the stack runs: name, account, region, alert address, time zone."""
         if not _ENV_NAME.match(self.name):
-            raise bad("name", "must be lower-case letters, digits and '-', at most 16 characters")
+            raise self._bad("name", "must be lower-case letters, digits and '-', at most 16 characters")
         if self.account is not None and not re.fullmatch(r"\d{12}", self.account):
-            raise bad("account", "must be a 12-digit AWS account id or null")
+            raise self._bad("account", "must be a 12-digit AWS account id or null")
         if self.region is not None and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", self.region):
-            raise bad("region", "must be an AWS region such as eu-west-1, or null")
+            raise self._bad("region", "must be an AWS region such as eu-west-1, or null")
         if not _EMAIL.match(self.alert_email):
-            raise bad("alert_email", "must be an e-mail address")
+            raise self._bad("alert_email", "must be an e-mail address")
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise bad("time_zone", f"{self.time_zone!r} is not an IANA time zone") from None
+            raise self._bad("time_zone", f"{self.time_zone!r} is not an IANA time zone") from None
+
+    def _check_schedule(self) -> None:
+        """Check the schedules and the Spotify app's mode."""
         if not 5 <= self.extract_every_minutes <= 60:
-            raise bad("extract_every_minutes", "must be 5..60 (more than 50 plays between runs are lost)")
+            raise self._bad("extract_every_minutes", "must be 5..60 (more than 50 plays between runs are lost)")
         if not _HH_MM.match(self.daily_run_at):
-            raise bad("daily_run_at", "must be HH:MM (24-hour)")
+            raise self._bad("daily_run_at", "must be HH:MM (24-hour)")
         if self.spotify_app_mode not in ("development", "extended"):
-            raise bad("spotify_app_mode", "must be 'development' or 'extended'")
+            raise self._bad("spotify_app_mode", "must be 'development' or 'extended'")
+
+    def _check_glue(self) -> None:
+        """Check the curation job's workers and timeout."""
         if self.glue_worker_type == "G.025X":
-            raise bad("glue_worker_type", "G.025X is for Glue streaming jobs only; a glueetl job rejects it")
+            raise self._bad("glue_worker_type", "G.025X is for Glue streaming jobs only; a glueetl job rejects it")
         if self.glue_worker_type not in WORKER_TYPES:
-            raise bad("glue_worker_type", f"must be one of {', '.join(WORKER_TYPES)}")
+            raise self._bad("glue_worker_type", f"must be one of {', '.join(WORKER_TYPES)}")
         if self.glue_flex and self.glue_worker_type not in FLEX_WORKER_TYPES:
-            raise bad("glue_flex", f"Flex runs on {' or '.join(FLEX_WORKER_TYPES)} workers only")
+            raise self._bad("glue_flex", f"Flex runs on {' or '.join(FLEX_WORKER_TYPES)} workers only")
         if not 2 <= self.glue_workers <= 100:
-            raise bad("glue_workers", "must be 2..100 (Glue needs at least 2 workers)")
+            raise self._bad("glue_workers", "must be 2..100 (Glue needs at least 2 workers)")
         if not 5 <= self.glue_timeout_minutes <= PIPELINE_TIMEOUT_MINUTES - 60:
-            raise bad(
+            raise self._bad(
                 "glue_timeout_minutes",
                 f"must be 5..{PIPELINE_TIMEOUT_MINUTES - 60} (the daily pipeline stops after "
                 f"{PIPELINE_TIMEOUT_MINUTES // 60} hours, extraction and views included)",
             )
+
+    def _check_extractor(self) -> None:
+        """Check the extractor Lambda's limits and the log retention."""
         if not 30 <= self.extractor_timeout_seconds <= 900:
-            raise bad("extractor_timeout_seconds", "must be 30..900 (the Lambda maximum)")
+            raise self._bad("extractor_timeout_seconds", "must be 30..900 (the Lambda maximum)")
         if not 128 <= self.extractor_memory_mb <= 10240:
-            raise bad("extractor_memory_mb", "must be 128..10240")
+            raise self._bad("extractor_memory_mb", "must be 128..10240")
         if self.log_retention_days not in _LOG_RETENTION_DAYS:
-            raise bad("log_retention_days", f"must be one of CloudWatch's values {_LOG_RETENTION_DAYS}")
+            raise self._bad("log_retention_days", f"must be one of CloudWatch's values {_LOG_RETENTION_DAYS}")
+
+    def _check_storage(self) -> None:
+        """Check lifecycle, query limits, the quality gate's threshold and what happens to data on delete."""
         if self.raw_infrequent_access_after_days < 30:
-            raise bad("raw_infrequent_access_after_days", "must be at least 30 (S3's minimum for Standard-IA)")
+            raise self._bad("raw_infrequent_access_after_days", "must be at least 30 (S3's minimum for Standard-IA)")
         for key in ("raw_noncurrent_versions_expire_days", "athena_results_expire_days"):
             if getattr(self, key) < 1:
-                raise bad(key, "must be at least 1")
+                raise self._bad(key, "must be at least 1")
         if not 10 <= self.athena_bytes_scanned_cutoff_mb <= 1_000_000:
-            raise bad("athena_bytes_scanned_cutoff_mb", "must be 10..1000000 (Athena's minimum is 10 MB)")
+            raise self._bad("athena_bytes_scanned_cutoff_mb", "must be 10..1000000 (Athena's minimum is 10 MB)")
         if not 0.0 <= self.max_quarantine_ratio <= 1.0:
-            raise bad("max_quarantine_ratio", "must be between 0 and 1")
+            raise self._bad("max_quarantine_ratio", "must be between 0 and 1")
         if self.removal_policy not in ("retain", "destroy"):
-            raise bad("removal_policy", "must be 'retain' or 'destroy'")
+            raise self._bad("removal_policy", "must be 'retain' or 'destroy'")
+
+    def _check_options(self) -> None:
+        """Check the optional features: crawler (refused), encryption, reserved concurrency."""
         if self.enable_crawler:
-            raise bad(
+            raise self._bad(
                 "enable_crawler",
                 "must be false: the curation job registers each partition's current run prefix in the Glue "
                 "catalog, and a crawler would register the partition folders (every run's version) over it",
             )
         if self.encryption not in ENCRYPTION_MODES:
-            raise bad("encryption", f"must be {AWS_MANAGED!r} or {CUSTOMER_MANAGED!r}")
+            raise self._bad("encryption", f"must be {AWS_MANAGED!r} or {CUSTOMER_MANAGED!r}")
         if self.extractor_reserved_concurrency is not None and not 1 <= self.extractor_reserved_concurrency <= 1000:
-            raise bad(
+            raise self._bad(
                 "extractor_reserved_concurrency",
                 "must be null (no reservation) or 1..1000 (Lambda keeps at least 100 of the account unreserved)",
             )
@@ -234,7 +259,7 @@ def parse_environment(name: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
         # bool is an int in Python; a flag written as 1 or a count written as true is a typo, not a value.
         if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
             raise ConfigError(f"cdk.json environment {name!r}: {key} has the wrong type ({type(value).__name__})")
-        if field_.type == "tuple[str, ...]":
+        if isinstance(value, list | tuple):  # "tuple[str, ...]", the one sequence type
             if not all(isinstance(v, str) and v for v in value):
                 raise ConfigError(f"cdk.json environment {name!r}: {key} must be a list of non-empty strings")
             value = tuple(value)

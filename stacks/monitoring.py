@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_sns as sns
+from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
 from stacks.catalog import CatalogAndQuery
@@ -157,7 +158,7 @@ class Monitoring(Construct):
         self.rules: list[events.Rule] = []
         alerts = orchestration.alerts
 
-        def alarm(construct_id: str, metric: cloudwatch.IMetric, description: str) -> None:
+        def alarm(construct_id: str, metric: cloudwatch.Metric, description: str) -> None:
             created = metric.create_alarm(
                 self,
                 construct_id,
@@ -245,5 +246,5 @@ class _AlertTarget:
         self._topic = topic
         self._message = message
 
-    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
+    def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
         return events.RuleTargetConfig(arn=self._topic.topic_arn, input=self._message)

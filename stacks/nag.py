@@ -7,7 +7,7 @@ nothing). Wildcard findings are acknowledged one by one, so a new wildcard fails
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import Acknowledgment, CfnElement, CfnResource, Stack, Validations
 from constructs import IConstruct
 
 PACK = "AwsSolutions"
@@ -26,6 +26,8 @@ def acknowledge(scope: IConstruct, rule: str, reason: str, *, findings: list[str
 def logical_id(construct: IConstruct) -> str:
     """The CloudFormation logical id of ``construct`` (or of its default child), as cdk-nag prints it."""
     resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
+    if not isinstance(resource, CfnElement):
+        raise TypeError(f"{construct.node.path} has no CloudFormation resource to name")
     stack = Stack.of(construct)
     return stack.resolve(stack.get_logical_id(resource))
 

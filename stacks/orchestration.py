@@ -414,7 +414,7 @@ class Orchestration(Construct):
         *,
         subject: str | None = None,
         error_path: str | None = None,
-    ) -> sfn.Pass:
+    ) -> sfn.Chain:
         """A state turning the caught error at ``$.error`` (or the gate's problems) into ``$.alert``."""
         env = self._config.name
         if error_path is None:

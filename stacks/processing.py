@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, Duration, Fn, RemovalPolicy
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
@@ -115,6 +117,8 @@ class Processing(Construct):
         self.contract_package.grant_read(self.role)
 
         job_class = glue.PySparkFlexEtlJob if config.glue_flex else glue.PySparkEtlJob
+        # The standard job is limited to one run at a time; the Flex job is given no limit.
+        concurrency: dict[str, Any] = {} if config.glue_flex else {"max_concurrent_runs": 1}
         self.curate_job = job_class(
             self,
             "CurateJob",
@@ -137,7 +141,7 @@ class Processing(Construct):
                 **curate_arguments(storage, config),
                 "--custom-logGroup-prefix": self.log_group_prefix,
             },
-            **({} if config.glue_flex else {"max_concurrent_runs": 1}),
+            **concurrency,
         )
         acknowledge(
             self.curate_job,

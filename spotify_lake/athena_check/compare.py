@@ -37,27 +37,27 @@ def ordered(sql: str) -> bool:
     return bool(tree is not None and tree.args.get("order"))
 
 
+#: Kinds of Python value a DB-API row holds, tried in order (``bool`` is an ``int``; a ``datetime`` a ``date``).
+_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    ((float, Decimal), "fractional"),
+    (date, "date"),
+    (time, "time"),
+    (str, "string"),
+    ((list, tuple), "array"),
+    (dict, "map"),
+)
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float | Decimal):
-        return "fractional"
     if isinstance(value, datetime):
         return "timestamp with time zone" if value.tzinfo is not None else "timestamp"
-    if isinstance(value, date):
-        return "date"
-    if isinstance(value, time):
-        return "time"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "map"
+    for types, kind in _KINDS:
+        if isinstance(value, types):
+            return kind
     return type(value).__name__
 
 

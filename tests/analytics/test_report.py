@@ -86,6 +86,7 @@ def assert_offline(text: str, urls: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
+    """The full lake's report: every chart drawn (about 20 s of CPU), so the tests reading it are marked slow."""
     lake = dataset.build(tmp_path_factory.mktemp("report_lake"))
     (lake / "_runs").mkdir()
     (lake / "_runs" / "curate-20240630T120000Z-abc123.json").write_text(json.dumps(CURATE_RUN))
@@ -116,6 +117,7 @@ def test_every_view_file_has_a_chart_entry():
 EMPTY_ON_THE_EDGE_LAKE = {"audiobook_progress"}
 
 
+@pytest.mark.slow
 def test_every_view_is_charted_on_the_full_lake(report):
     summary, cards, _ = report
     assert sorted(cards.cards) == sorted(VIEWS)
@@ -146,11 +148,13 @@ def test_every_view_is_charted_on_the_full_lake(report):
         }
 
 
+@pytest.mark.slow
 def test_page_is_self_contained(report):
     _, cards, text = report
     assert_offline(text, cards.urls)
 
 
+@pytest.mark.slow
 def test_page_shows_the_run_numbers(report):
     summary, _, text = report
     assert summary.facts.plays == 12
@@ -179,6 +183,7 @@ def embedded(text: str) -> dict:
     return json.loads(text.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0])
 
 
+@pytest.mark.slow
 def test_page_embeds_aggregates_and_year_reviews(report):
     summary, _, text = report
     data = embedded(text)
@@ -202,6 +207,7 @@ def test_page_embeds_aggregates_and_year_reviews(report):
     assert (summary.out / "csv" / "year_review.csv").read_text(encoding="utf-8").startswith("scope,year,plays,")
 
 
+@pytest.mark.slow
 def test_highlights_come_first_and_data_last(report):
     _, _, text = report
     order = [text.index(f'<section id="{s}"') for s in ("highlights", "listening", "top", "years", "views", "data")]
@@ -211,6 +217,7 @@ def test_highlights_come_first_and_data_last(report):
     assert "unparseable ts" in data
 
 
+@pytest.mark.slow
 def test_csv_holds_the_view_rows(report):
     summary, _, _ = report
     csv = next(v.csv for v in summary.views if v.view == "listening_streaks").read_text(encoding="utf-8")
@@ -224,6 +231,7 @@ def test_csv_holds_the_view_rows(report):
     ]
 
 
+@pytest.mark.slow
 def test_development_mode_lake_says_what_is_missing_and_why(tmp_path):
     lake = dataset.build(tmp_path / "lake", development_mode=True)
     summary = build_report(lake, tmp_path / "out", listener=A)
@@ -317,6 +325,7 @@ def test_a_chart_too_big_for_vector_paths_gets_a_raster_data_layer(tmp_path):
     assert "track length (minutes)" in big  # the axis label is still text
 
 
+@pytest.mark.slow
 def test_spoken_word_lake_fills_the_podcast_and_audiobook_charts(tmp_path):
     # Given listener C's podcasts and audiobooks (one show left out by the exclusions file)
     lake = dataset.build_spoken_word(tmp_path / "lake")

@@ -105,6 +105,7 @@ def _fingerprint(lake, base_url: str) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_faulty_api_union_of_runs_equals_fault_free_result(tmp_path):
     searches = (SearchSpec("genre:pop", pages=2),)
     clean_lake, faulty_lake, secret = tmp_path / "clean", tmp_path / "faulty", tmp_path / "secret.json"

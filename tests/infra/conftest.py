@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-# The quality gate is a Lambda asset folder, not an installed package; its tests import it from there.
-sys.path.insert(0, str(REPO / "lambdas" / "quality_gate"))
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 

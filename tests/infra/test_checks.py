@@ -48,6 +48,7 @@ def test_every_acknowledgement_names_a_rule_and_gives_a_reason(synthesized):
         assert len(reason) >= 30, (rule, reason)
 
 
+@pytest.mark.synth
 def test_a_new_unacknowledged_finding_fails_synth(tmp_path):
     # Given the real app with one bucket added that breaks AwsSolutions rules (no access logs, no TLS policy)
     from aws_cdk import aws_s3 as s3

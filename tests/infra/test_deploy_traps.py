@@ -87,6 +87,7 @@ def test_the_secret_starts_as_a_document_without_listeners(synthesized, env):
     assert ("KmsKeyId" in secret["Properties"]) == (env == "prod")
 
 
+@pytest.mark.synth
 def test_reserved_concurrency_is_set_only_when_configured(tmp_path):
     from stacks.app import build_app
 

@@ -127,6 +127,7 @@ def test_dashboard_shows_extraction_lambda_glue_and_workflow(synthesized):
         assert fragment in body, fragment
 
 
+@pytest.mark.synth
 def test_asset_folders_from_context(tmp_path):
     # Given one environment with the views from a temporary folder
     from stacks.app import build_app

@@ -394,7 +394,7 @@ def test_contract_package_asset_has_the_contract_at_its_root(synthesized):
     assert all(n.startswith("lake_contract/") and "__pycache__" not in n for n in names), names
     _, job = only(synthesized.templates["dev"], "AWS::Glue::Job")
     extra = json.dumps(job["Properties"]["DefaultArguments"]["--extra-py-files"])
-    # Both zips on --extra-py-files (comma-separated): Glue puts each on the job's sys.path.
+    # Both zips on --extra-py-files (comma-separated): Glue puts each on the job's import path.
     for asset in (stack.processing.curation_package, stack.processing.contract_package):
         assert f"{asset.asset_hash}.zip" in extra, asset.node.id
 

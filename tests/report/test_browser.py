@@ -21,7 +21,7 @@ from spotify_lake.report.lake import connect, create_views
 from . import history
 from .browser import browser_page
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 LISTENERS = ("3f1c0a9b5d2e7f41", "9a7e44c1b0d2f355")
 SOLO = "5e5e5e5e5e5e5e5e"

@@ -49,6 +49,26 @@ class Faults:
         return None
 
 
+def _parse_item(part: str) -> tuple[str, float]:
+    """One ``key=value`` item: a known fault and a number in its range."""
+    key, sep, raw = part.partition("=")
+    key = key.strip()
+    if not sep:
+        raise FaultSpecError(f"fault spec item {part!r} is not key=value")
+    if key not in (*_RATES, "retry_after"):
+        raise FaultSpecError(f"unknown fault {key!r}: use throttle, error, reset, retry_after")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise FaultSpecError(f"fault {key!r} needs a number, got {raw.strip()!r}") from None
+    if key == "retry_after":
+        if value != int(value) or value < 0:
+            raise FaultSpecError("retry_after must be a whole number of seconds >= 0")
+    elif not 0.0 <= value <= 1.0:
+        raise FaultSpecError(f"fault rate {key}={raw.strip()} must be between 0 and 1")
+    return key, value
+
+
 def parse_faults(spec: str | None) -> Faults:
     """Parse ``key=value`` pairs separated by commas; rates in [0, 1] summing to at most 1."""
     if spec is None or not spec.strip():
@@ -58,23 +78,9 @@ def parse_faults(spec: str | None) -> Faults:
         part = part.strip()
         if not part:
             continue
-        key, sep, raw = part.partition("=")
-        key = key.strip()
-        if not sep:
-            raise FaultSpecError(f"fault spec item {part!r} is not key=value")
-        if key not in (*_RATES, "retry_after"):
-            raise FaultSpecError(f"unknown fault {key!r}: use throttle, error, reset, retry_after")
+        key, value = _parse_item(part)
         if key in values:
             raise FaultSpecError(f"fault {key!r} given twice")
-        try:
-            value = float(raw)
-        except ValueError:
-            raise FaultSpecError(f"fault {key!r} needs a number, got {raw.strip()!r}") from None
-        if key == "retry_after":
-            if value != int(value) or value < 0:
-                raise FaultSpecError("retry_after must be a whole number of seconds >= 0")
-        elif not 0.0 <= value <= 1.0:
-            raise FaultSpecError(f"fault rate {key}={raw.strip()} must be between 0 and 1")
         values[key] = value
     if sum(values.get(k, 0.0) for k in _RATES) > 1.0:
         raise FaultSpecError("fault rates add up to more than 1")

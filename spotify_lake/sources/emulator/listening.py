@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from spotify_lake.sources.emulator.catalogue import MAINSTREAM_THRESHOLD, catalogue_for, spotify_id
+from spotify_lake.sources.emulator.catalogue import MAINSTREAM_THRESHOLD, Catalogue, catalogue_for, spotify_id
 
 DEFAULT_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 MAX_LISTENERS = 5
@@ -201,6 +201,103 @@ def day_count(seed: int, listener: Listener, lane: int, day: int) -> int:
     return _count_from(_day_rng(seed, listener.index, lane, day), listener, day)
 
 
+def _session_sizes(rng: random.Random, listener: Listener, n: int) -> list[int]:
+    """Split a day's ``n`` plays into sessions (a negative size is a podcast session of that many episodes)."""
+    rand = rng.random
+    sizes = []
+    remaining = n
+    podcasts_left = 2
+    while remaining > 0:
+        if podcasts_left and rand() < listener.podcast_rate * 1.5:
+            size = min(remaining, 1 + (rand() < 0.3))
+            sizes.append(-size)  # negative: podcast session
+            podcasts_left -= 1
+        else:
+            size = min(remaining, 1 + int(rng.expovariate(1 / 11)))
+            sizes.append(size)
+        remaining -= size
+    return sizes
+
+
+def _podcast_items(rng: random.Random, cat: Catalogue, episodes: int) -> list[tuple]:
+    """The items of a podcast session: episodes played partly or to the end."""
+    rand = rng.random
+    items: list[tuple] = []  # (track, episode, played, reason_start, reason_end, shuffle, skipped, gap_after)
+    for _ in range(episodes):
+        episode = int(rand() * len(cat.episodes))
+        duration = cat.episodes[episode].duration_ms
+        played = int(duration * (0.15 + 0.85 * rand()))
+        # The last tenth heard means the end was reached (the listener resumed a little way in or skipped
+        # the intro): the export says trackdone, as it does for an episode finished in a later sitting.
+        finished = played >= duration * 0.9
+        end_reason = "trackdone" if finished else "endplay"
+        items.append((-1, episode, played, "clickrow", end_reason, False, not finished, int(rand() * 5_000)))
+    return items
+
+
+def _track_sequence(
+    rng: random.Random, cat: Catalogue, taste: Taste, p_niche: float, size: int
+) -> tuple[list[int], int, bool]:
+    """(track indexes, context, shuffle) of a music session: an album, an artist, a playlist or liked songs."""
+    rand = rng.random
+    mode = rand()
+    if mode < 0.22:  # an album, in order, from the start or from a chosen track
+        album = cat.albums[cat.tracks[pick_track(rng, taste, p_niche)].album_index]
+        first = 0 if rand() < 0.7 else int(rand() * len(album.track_indexes))
+        return [album.track_indexes[(first + k) % len(album.track_indexes)] for k in range(size)], 1, False
+    if mode < 0.35:  # one artist's tracks
+        artist = cat.artists[cat.tracks[pick_track(rng, taste, p_niche)].artist_indexes[0]]
+        pool = artist.track_indexes
+        sequence = [pool[int(rand() * len(pool))] for _ in range(size)]
+        return sequence, 2, rand() < 0.7
+    if mode < 0.55:  # one of the listener's playlists
+        k = int(rand() * len(taste.playlists))
+        pool = taste.playlists[k]
+        sequence = [pool[int(rand() * len(pool))] for _ in range(size)]
+        return sequence, 3 + k, rand() < 0.8
+    # liked songs / radio-like shuffle across the taste pools
+    sequence = [pick_track(rng, taste, p_niche) for _ in range(size)]
+    return sequence, 0, rand() < 0.6
+
+
+def _track_ending(rng: random.Random, duration: int, *, skip_rate: float, last: bool) -> tuple[int, str, bool]:
+    """(played ms, reason_end, skipped) of one track: skipped, stopped at the session's end, or played out."""
+    rand = rng.random
+    if rand() < skip_rate:
+        # Mostly a short play (under 30 s), else one past 30 s that still stops early.
+        short = rand() < 0.6
+        played = 1_500 + int(rand() * 28_000) if short else 30_001 + int(rand() * max(1, duration * 0.85 - 30_001))
+        return played, "fwdbtn" if rand() < 0.9 else "backbtn", True
+    if last and rand() < 0.35:
+        played = 5_000 + int(rand() * (duration - 5_000))
+        return played, "endplay" if rand() < 0.8 else ("logout" if rand() < 0.5 else REASON_END[5]), False
+    return duration - int(rand() * 1_200), "trackdone", False
+
+
+def _track_items(rng: random.Random, cat: Catalogue, sequence: list[int], shuffle: bool) -> list[tuple]:
+    """The items of a music session: replays, skips, the session's end, and the gaps between tracks."""
+    rand = rng.random
+    items: list[tuple] = []  # (track, episode, played, reason_start, reason_end, shuffle, skipped, gap_after)
+    reason_start = "clickrow" if rand() < 0.7 else ("appload" if rand() < 0.5 else "playbtn")
+    skip_rate = 0.28 if shuffle else 0.14
+    last = len(sequence) - 1
+    previous = -1
+    for k, track_index in enumerate(sequence):
+        if previous >= 0 and rand() < 0.04:  # the listener replays the previous track
+            track_index = previous
+            reason_start = "backbtn" if rand() < 0.5 else "clickrow"
+        duration = cat.tracks[track_index].duration_ms
+        played, reason_end, skipped = _track_ending(rng, duration, skip_rate=skip_rate, last=k == last)
+        # A short gap before the next track; now and then a pause shorter than a new session.
+        gap = int(rand() * 1_500) if rand() < 0.95 else 60_000 + int(rand() * 240_000)
+        items.append((track_index, -1, played, reason_start, reason_end, shuffle, skipped, gap))
+        reason_start = (
+            reason_end if reason_end in REASON_START else ("trackdone" if reason_end == "trackdone" else "clickrow")
+        )
+        previous = track_index
+    return items
+
+
 def generate_day(seed: int, listener: Listener, lane: int, day: int) -> list[Play]:
     """All plays of one local calendar day (sessions may run past midnight), sorted by end time."""
     rng = _day_rng(seed, listener.index, lane, day)
@@ -216,89 +313,17 @@ def generate_day(seed: int, listener: Listener, lane: int, day: int) -> list[Pla
     local_midnight_ms = day * DAY_MS - listener.utc_offset_hours * 3_600_000
     country = listener.country if rand() > 0.02 else rng.choice(("ES", "FR", "IT", "PT", "GR"))
 
-    # Split the day's plays into sessions and give each a preferred local start time.
-    sizes = []
-    remaining = n
-    podcasts_left = 2
-    while remaining > 0:
-        if podcasts_left and rand() < listener.podcast_rate * 1.5:
-            size = min(remaining, 1 + (rand() < 0.3))
-            sizes.append(-size)  # negative: podcast session
-            podcasts_left -= 1
-        else:
-            size = min(remaining, 1 + int(rng.expovariate(1 / 11)))
-            sizes.append(size)
-        remaining -= size
     # First the content of every session (what is played, for how long), then the timing.
     sessions: list[tuple[list[tuple], int, str, bool, bool]] = []
-    for size in sizes:
+    for size in _session_sizes(rng, listener, n):
         platform = listener.platforms[0 if rand() < 0.6 else (1 if rand() < 0.7 else 2)]
         offline = rand() < 0.05
         incognito = rand() < 0.02
-        items: list[tuple] = []  # (track, episode, played, reason_start, reason_end, shuffle, skipped, gap_after)
         if size < 0:
-            for _ in range(-size):
-                episode = int(rand() * len(cat.episodes))
-                duration = cat.episodes[episode].duration_ms
-                played = int(duration * (0.15 + 0.85 * rand()))
-                # The last tenth heard means the end was reached (the listener resumed a little way in or skipped
-                # the intro): the export says trackdone, as it does for an episode finished in a later sitting.
-                finished = played >= duration * 0.9
-                end_reason = "trackdone" if finished else "endplay"
-                items.append((-1, episode, played, "clickrow", end_reason, False, not finished, int(rand() * 5_000)))
-            sessions.append((items, 0, platform, offline, incognito))
+            sessions.append((_podcast_items(rng, cat, -size), 0, platform, offline, incognito))
             continue
-        mode = rand()
-        if mode < 0.22:  # an album, in order, from the start or from a chosen track
-            album = cat.albums[cat.tracks[pick_track(rng, taste, p_niche)].album_index]
-            first = 0 if rand() < 0.7 else int(rand() * len(album.track_indexes))
-            sequence = [album.track_indexes[(first + k) % len(album.track_indexes)] for k in range(size)]
-            context, shuffle = 1, False
-        elif mode < 0.35:  # one artist's tracks
-            artist = cat.artists[cat.tracks[pick_track(rng, taste, p_niche)].artist_indexes[0]]
-            pool = artist.track_indexes
-            sequence = [pool[int(rand() * len(pool))] for _ in range(size)]
-            context, shuffle = 2, rand() < 0.7
-        elif mode < 0.55:  # one of the listener's playlists
-            k = int(rand() * len(taste.playlists))
-            pool = taste.playlists[k]
-            sequence = [pool[int(rand() * len(pool))] for _ in range(size)]
-            context, shuffle = 3 + k, rand() < 0.8
-        else:  # liked songs / radio-like shuffle across the taste pools
-            sequence = [pick_track(rng, taste, p_niche) for _ in range(size)]
-            context, shuffle = 0, rand() < 0.6
-        reason_start = "clickrow" if rand() < 0.7 else ("appload" if rand() < 0.5 else "playbtn")
-        skip_rate = 0.28 if shuffle else 0.14
-        last = size - 1
-        previous = -1
-        for k, track_index in enumerate(sequence):
-            if previous >= 0 and rand() < 0.04:  # the listener replays the previous track
-                track_index = previous
-                reason_start = "backbtn" if rand() < 0.5 else "clickrow"
-            duration = cat.tracks[track_index].duration_ms
-            if rand() < skip_rate:
-                skipped = True
-                if rand() < 0.6:
-                    played = 1_500 + int(rand() * 28_000)  # a short play, under 30 s
-                else:
-                    played = 30_001 + int(rand() * max(1, duration * 0.85 - 30_001))
-                reason_end = "fwdbtn" if rand() < 0.9 else "backbtn"
-            elif k == last and rand() < 0.35:
-                skipped = False
-                played = 5_000 + int(rand() * (duration - 5_000))
-                reason_end = "endplay" if rand() < 0.8 else ("logout" if rand() < 0.5 else REASON_END[5])
-            else:
-                skipped = False
-                played = duration - int(rand() * 1_200)
-                reason_end = "trackdone"
-            # A short gap before the next track; now and then a pause shorter than a new session.
-            gap = int(rand() * 1_500) if rand() < 0.95 else 60_000 + int(rand() * 240_000)
-            items.append((track_index, -1, played, reason_start, reason_end, shuffle, skipped, gap))
-            reason_start = (
-                reason_end if reason_end in REASON_START else ("trackdone" if reason_end == "trackdone" else "clickrow")
-            )
-            previous = track_index
-        sessions.append((items, context, platform, offline, incognito))
+        sequence, context, shuffle = _track_sequence(rng, cat, taste, p_niche, size)
+        sessions.append((_track_items(rng, cat, sequence, shuffle), context, platform, offline, incognito))
 
     # Timing: sessions start at preferred local hours (05:00 to 29:00 of this day), at least 15 minutes
     # apart. If that would run past 29:00, lay them out back to back from 05:00 instead, so a day's plays
@@ -368,22 +393,49 @@ def iter_window_reverse(seed: int, listener: Listener, end_ms: int, stop_ms: int
         day -= 1
 
 
+def _plays_in_window(
+    seed: int, listener: Listener, lanes: int, days: range, start_ms: int, end_ms: int, edge_days: set[int]
+) -> int:
+    """How many plays of ``lanes`` lanes end in ``(start_ms, end_ms]``, generating only the window's edge days."""
+    total = 0
+    for lane in range(lanes):
+        for day in days:
+            if day in edge_days:  # only days at the window's edges need generating to count exactly
+                total += sum(1 for p in generate_day(seed, listener, lane, day) if start_ms < p.end_ms <= end_ms)
+            else:
+                total += day_count(seed, listener, lane, day)
+    return total
+
+
+def _merged_plays(
+    seed: int, listener: Listener, lanes: int, days: range, start_ms: int, end_ms: int, skip: int
+) -> Iterator[Play]:
+    """The plays of ``lanes`` lanes merged in time order, in ``(start_ms, end_ms]``, after the first ``skip``."""
+    to_skip = skip
+    for day in days:
+        merged = []
+        for lane in range(lanes):
+            merged.extend(generate_day(seed, listener, lane, day))
+        if lanes > 1:
+            merged.sort()
+        for play in merged:
+            if start_ms < play.end_ms <= end_ms:
+                if to_skip:
+                    to_skip -= 1
+                    continue
+                yield play
+
+
 def plan_plays(
     *, seed: int, listener: Listener, start_ms: int, end_ms: int, plays: int | None = None
 ) -> tuple[Iterator[Play], int, int]:
     """(plays oldest first, how many, lanes): the plays in ``(start_ms, end_ms]``, or exactly ``plays`` of them."""
     first_day, last_day = epoch_day(start_ms, listener) - 2, epoch_day(end_ms, listener) + 1
+    days = range(first_day, last_day + 1)
     edge_days = {*range(first_day, first_day + 4), *range(last_day - 3, last_day + 1)}
 
     def count(lanes: int) -> int:
-        total = 0
-        for lane in range(lanes):
-            for day in range(first_day, last_day + 1):
-                if day in edge_days:  # only days at the window's edges need generating to count exactly
-                    total += sum(1 for p in generate_day(seed, listener, lane, day) if start_ms < p.end_ms <= end_ms)
-                else:
-                    total += day_count(seed, listener, lane, day)
-        return total
+        return _plays_in_window(seed, listener, lanes, days, start_ms, end_ms, edge_days)
 
     lanes, available = 1, count(1)
     if plays is not None and available < plays:
@@ -393,24 +445,7 @@ def plan_plays(
             lanes += 1
             available = count(lanes)
     skip = 0 if plays is None else available - plays
-    total = available - skip
-
-    def generate() -> Iterator[Play]:
-        to_skip = skip
-        for day in range(first_day, last_day + 1):
-            merged = []
-            for lane in range(lanes):
-                merged.extend(generate_day(seed, listener, lane, day))
-            if lanes > 1:
-                merged.sort()
-            for play in merged:
-                if start_ms < play.end_ms <= end_ms:
-                    if to_skip:
-                        to_skip -= 1
-                        continue
-                    yield play
-
-    return generate(), total, lanes
+    return _merged_plays(seed, listener, lanes, days, start_ms, end_ms, skip), available - skip, lanes
 
 
 def iter_plays(

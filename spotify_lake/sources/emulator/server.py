@@ -200,33 +200,38 @@ class EmulatorApp:
             del out["scope"]
             return out
         if grant_type == "refresh_token":
-            refresh_token = form.get("refresh_token", "")
-            with self._lock:
-                revoked = refresh_token in self.state.revoked
-                grant = self.state.refresh_tokens.get(refresh_token)
-            if revoked:
-                raise OAuthError(400, "invalid_grant", "Refresh token revoked")
-            if grant is None:
-                raise OAuthError(400, "invalid_grant", "Invalid refresh token")
-            # Since 2026 the refresh response carries no new refresh token; the old one stays valid.
-            return self._issue("user", grant[0], grant[1])
+            return self._refresh_grant(form.get("refresh_token", ""))
         if grant_type == "authorization_code":
-            with self._lock:
-                code = self.state.codes.pop(form.get("code", ""), None)
-            if code is None or code.client_id != client_id:
-                raise OAuthError(400, "invalid_grant", "Invalid authorization code")
-            if form.get("redirect_uri") != code.redirect_uri:
-                raise OAuthError(400, "invalid_grant", "Invalid redirect URI")
-            if pkce:
-                verifier = form.get("code_verifier", "")
-                challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-                if code.code_challenge is None or challenge != code.code_challenge:
-                    raise OAuthError(400, "invalid_grant", "code_verifier was incorrect")
-            refresh_token = self._new_token("AQ")
-            with self._lock:
-                self.state.refresh_tokens[refresh_token] = (code.listener_index, code.scopes)
-            return {**self._issue("user", code.listener_index, code.scopes), "refresh_token": refresh_token}
+            return self._code_grant(form, client_id, pkce=pkce)
         raise OAuthError(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
+
+    def _refresh_grant(self, refresh_token: str) -> dict:
+        with self._lock:
+            revoked = refresh_token in self.state.revoked
+            grant = self.state.refresh_tokens.get(refresh_token)
+        if revoked:
+            raise OAuthError(400, "invalid_grant", "Refresh token revoked")
+        if grant is None:
+            raise OAuthError(400, "invalid_grant", "Invalid refresh token")
+        # Since 2026 the refresh response carries no new refresh token; the old one stays valid.
+        return self._issue("user", grant[0], grant[1])
+
+    def _code_grant(self, form: dict[str, str], client_id: str | None, *, pkce: bool) -> dict:
+        with self._lock:
+            code = self.state.codes.pop(form.get("code", ""), None)
+        if code is None or code.client_id != client_id:
+            raise OAuthError(400, "invalid_grant", "Invalid authorization code")
+        if form.get("redirect_uri") != code.redirect_uri:
+            raise OAuthError(400, "invalid_grant", "Invalid redirect URI")
+        if pkce:
+            verifier = form.get("code_verifier", "")
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+            if code.code_challenge is None or challenge != code.code_challenge:
+                raise OAuthError(400, "invalid_grant", "code_verifier was incorrect")
+        refresh_token = self._new_token("AQ")
+        with self._lock:
+            self.state.refresh_tokens[refresh_token] = (code.listener_index, code.scopes)
+        return {**self._issue("user", code.listener_index, code.scopes), "refresh_token": refresh_token}
 
     def authorize(self, params: dict[str, str]) -> str:
         """The redirect location for an (automatically approved) authorization request."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -262,9 +261,6 @@ def _extractor_scenarios(secrets: Any) -> None:
 
 
 def _quality_gate_scenarios(s3: Any) -> None:
-    gate_root = str(LAMBDAS / "quality_gate")
-    if gate_root not in sys.path:
-        sys.path.insert(0, gate_root)
     from quality_gate import handler
 
     handler._s3 = None

@@ -7,11 +7,9 @@ raw objects reach it (a copy on disk, an upload to the raw bucket) and how its r
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -25,9 +23,9 @@ from curation.reading import read_published
 from curation.schema import TABLES, Table
 from lake_contract.settings import CurateArguments
 from lake_contract.summaries import CurationSummary
+from tests.support import lakefix
 
 logger = logging.getLogger(__name__)
-CURATION_TESTS = Path(__file__).resolve().parents[2] / "curation"
 
 #: Runs of the sequence, in order, and the raw objects that arrive before each ("base", "later" or none).
 RUNS: tuple[tuple[str, str | None, bool], ...] = (
@@ -40,22 +38,9 @@ RUNS: tuple[tuple[str, str | None, bool], ...] = (
 CLOCK_COLUMNS = frozenset({"quarantined_at", "checked_at"})
 
 
-def _lakefix():
-    """The curation tests' lake builders (a module beside those tests, not a package)."""
-    if "lakefix" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("lakefix", CURATION_TESTS / "lakefix.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["lakefix"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["lakefix"]
-
-
 def build_raw_zones(root: Path) -> dict[str, Path]:
     """Two local lakes holding only raw objects: ``base`` (one import of each export kind, one API page of
     recently played, with records to quarantine) and ``later`` (one new API page, a play the exports hold)."""
-    lakefix = _lakefix()
     base = lakefix.standard_lake(root / "base")
     later = root / "later"
     t2 = json.loads(lakefix.fixture_lines("recently_played.ndjson")[1])["item"]
