@@ -265,7 +265,8 @@ def _unique(values: list[str]) -> tuple[str, ...]:
 EXTRACTOR_SOURCES: Final[tuple[str, ...]] = _unique([u for e in API_ENDPOINTS for u in e.units])
 #: The OAuth scopes a listener grants at authorization: every endpoint's, in registry order.
 SCOPES: Final[tuple[str, ...]] = _unique([s for e in API_ENDPOINTS for s in e.scopes])
-#: The curated tables endpoints feed (every table but the run-scoped ``quarantine`` and ``data_quality``).
+#: The curated tables endpoints feed (not the run-scoped ``quarantine`` and ``data_quality``, nor the
+#: listener-kept ``exclusions``).
 FED_TABLES: Final[tuple[str, ...]] = _unique([t for e in ENDPOINTS for t in e.tables])
 
 
