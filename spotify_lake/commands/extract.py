@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from lake_contract.keys import RunSummaryKey
 from lake_contract.summaries import EXTRACTION_CHECKPOINTED, EXTRACTION_FINISHED, ExtractionSummary
 from spotify_lake.errors import UserError
 
@@ -119,5 +120,5 @@ def format_summary(summary: ExtractionSummary, lake: Path) -> str:
     for unit in summary.units:
         if unit.error:
             lines.append(f"  ! {unit.source}/{unit.unit}: {unit.error}")
-    lines.append(f"  summary: {lake / '_runs' / (summary.run_id + '.json')}")
+    lines.append(f"  summary: {lake / RunSummaryKey(summary.run_id).format()}")
     return "\n".join(lines)
