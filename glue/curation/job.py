@@ -56,7 +56,13 @@ from curation.spark_schema import struct_type
 from curation.state import RunState, timed
 from lake_contract import endpoints, identity
 from lake_contract.endpoints import Step
-from lake_contract.summaries import CURATION_FAILED, CURATION_NOTHING_TO_DO, CURATION_SUCCEEDED, CurationSummary
+from lake_contract.summaries import (
+    CURATION_FAILED,
+    CURATION_NOTHING_TO_DO,
+    CURATION_SUCCEEDED,
+    CurationSummary,
+    SourceAccount,
+)
 
 logger = logging.getLogger("curation")
 
@@ -239,10 +245,41 @@ def run(
 
 def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationSummary) -> None:
     """Read, merge, stage, check and publish; fills ``out`` (whose status stays failed unless all of it ends)."""
-    spark = state.spark
-    now = state.now_col
+    envelopes, export_candidates, reads = _read_inputs(state, groups)
+    _quarantine_unknown_endpoints(state, envelopes)
+    quarantine_objects(state, groups, reads)
 
-    # One read of each kind of input; the parsed frames are reused by every table and by the accounting.
+    # Only tables with new input are rebuilt; a full refresh clears the ones whose input is gone.
+    # The endpoints of this run's API objects: the registry (lake_contract.endpoints) says which step each takes.
+    present = {endpoint_of(o.key) for o in groups["api"]}
+    _plays_step(state, groups, envelopes, export_candidates, present)
+    _snapshot_steps(state, envelopes, present)
+    _catalogue_steps(state, envelopes, present)
+
+    with timed("accounting"):
+        sources = source_figures(state, union(reads))
+    results = _check(state, sources)
+
+    out.sources, out.data_quality = sources, results
+    failed = quality.failures(results)
+    if failed:
+        out.status = CURATION_FAILED
+        failing = ", ".join(
+            f"{r.table_name}.{r.check_name} (observed {r.observed:g}, limit {r.threshold:g})" for r in failed
+        )
+        raise CurationFailed(f"blocking data-quality check failed: {failing}")
+    out.tables = publish(state)
+    out.status = CURATION_SUCCEEDED
+
+
+def _read_inputs(
+    state: RunState, groups: dict[str, list[RawObject]]
+) -> tuple[DataFrame, DataFrame | None, list[DataFrame]]:
+    """(API envelopes, export play candidates or None, each input's ``_source`` column for the accounting).
+
+    One read of each kind of input; the parsed frames are reused by every table and by the accounting.
+    """
+    spark = state.spark
     reads: list[DataFrame] = []
     # Damaged API objects become one quarantined record each (in accounting.quarantine_objects); the rest are read.
     # Spark's file readers skip zero-length files: those are found from the listing.
@@ -251,21 +288,21 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationS
     if non_empty_api:
         state.unreadable |= unreadable_api_objects(spark, non_empty_api)
     readable_api = [o for o in groups["api"] if o.key not in state.unreadable]
-    if readable_api:
-        envelopes = state.persist(api.parse_envelopes(read_api_lines(spark, readable_api)))
-    else:
-        envelopes = state.persist(api.parse_envelopes(empty_lines(spark)))
+    lines = read_api_lines(spark, readable_api) if readable_api else empty_lines(spark)
+    envelopes = state.persist(api.parse_envelopes(lines))
     reads.append(envelopes.select("_source"))
     non_empty = [o for o in groups["export"] if o.length > 0]
-    if non_empty:
-        records = exports.explode_export_files(read_whole_files(spark, non_empty))
-        typed = exports.type_combined_account_rows(exports.export_plays(records, now), library_shows(state))
-        export_candidates = state.persist(typed)
-        reads.append(export_candidates.select(F.col("source").alias("_source")))
-    else:
-        export_candidates = None
+    if not non_empty:
+        return envelopes, None, reads
+    records = exports.explode_export_files(read_whole_files(spark, non_empty))
+    typed = exports.type_combined_account_rows(exports.export_plays(records, state.now_col), library_shows(state))
+    export_candidates = state.persist(typed)
+    reads.append(export_candidates.select(F.col("source").alias("_source")))
+    return envelopes, export_candidates, reads
 
-    # Lines of endpoints curation does not know are quarantined, never dropped.
+
+def _quarantine_unknown_endpoints(state: RunState, envelopes: DataFrame) -> None:
+    """Lines of endpoints curation does not know are quarantined, never dropped."""
     known = list(api.raw_schemas.ITEM_SCHEMAS)
     unknown_lines = envelopes.where(~F.col("endpoint").isin(known)).select(
         "raw_object",
@@ -276,19 +313,27 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationS
         "_source",
     )
     split(state, unknown_lines.withColumn("_raw_text", F.lit(None).cast("string")))
-    quarantine_objects(state, groups, reads)
 
-    # Only tables with new input are rebuilt; a full refresh clears the ones whose input is gone.
-    # The endpoints of this run's API objects: the registry (lake_contract.endpoints) says which step each takes.
-    present = {endpoint_of(o.key) for o in groups["api"]}
-    if present.intersection(API_PLAY_ENDPOINTS) or export_candidates is not None:
-        candidates = api.recently_played_plays(envelopes, now)
-        if export_candidates is not None:
-            candidates = candidates.unionByName(export_candidates)
-        curate_plays(state, candidates, _play_families(present, groups["export"]))
-    else:
+
+def _plays_step(
+    state: RunState,
+    groups: dict[str, list[RawObject]],
+    envelopes: DataFrame,
+    export_candidates: DataFrame | None,
+    present: set[str | None],
+) -> None:
+    """API and export play candidates merged into ``plays``, or the table cleared when neither is new."""
+    if not present.intersection(API_PLAY_ENDPOINTS) and export_candidates is None:
         state.cleared.add(PLAYS.name)
+        return
+    candidates = api.recently_played_plays(envelopes, state.now_col)
+    if export_candidates is not None:
+        candidates = candidates.unionByName(export_candidates)
+    curate_plays(state, candidates, _play_families(present, groups["export"]))
 
+
+def _snapshot_steps(state: RunState, envelopes: DataFrame, present: set[str | None]) -> None:
+    """Each snapshot table the registry names, rebuilt when its endpoints have new objects."""
     for transform, table_name, names in endpoints.snapshot_steps():
         table = schema.table(table_name)
         if present.intersection(names):
@@ -296,34 +341,41 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationS
         else:
             state.cleared.add(table.name)
 
-    # catalogue endpoints (albums, tracks): lines are loaded (merged attribute-wise) or quarantined
+
+def _catalogue_steps(state: RunState, envelopes: DataFrame, present: set[str | None]) -> None:
+    """Catalogue endpoints' lines (albums, tracks) loaded or quarantined; then tracks, albums and artists merged
+    attribute-wise from every endpoint that embeds them."""
     for endpoint in endpoints.endpoints_of_step(Step.CATALOGUE):
-        if endpoint not in present:
-            continue
-        key = schema.table(endpoints.endpoint(endpoint).tables[0]).key[0]
-        lines = api.with_item(envelopes, endpoint)
-        lines = lines.withColumn(
-            "_reason",
-            F.coalesce("_reason", F.when(F.col("item.id").isNull(), F.lit(f"missing {key}"))),
-        ).withColumn(
-            "_raw_text",
-            F.when(F.col("_reason").isNotNull(), F.coalesce("_raw_text", F.substring("item_text", 1, 65536))),
-        )
-        valid = split(state, lines)
-        state.outcomes.append(valid.select("_source", F.lit("kept").alias("outcome")))
-    if present:
-        track_obs, album_obs, artist_obs = api.catalogue_observations(envelopes)
-        curate_catalogue(state, TRACKS, "track_id", track_obs)
-        curate_catalogue(state, ALBUMS, "album_id", album_obs)
-        curate_catalogue(state, ARTISTS, "artist_id", artist_obs)
-    else:
+        if endpoint in present:
+            _catalogue_lines(state, envelopes, endpoint)
+    if not present:
         state.cleared.update((TRACKS.name, ALBUMS.name, ARTISTS.name))
+        return
+    track_obs, album_obs, artist_obs = api.catalogue_observations(envelopes)
+    curate_catalogue(state, TRACKS, "track_id", track_obs)
+    curate_catalogue(state, ALBUMS, "album_id", album_obs)
+    curate_catalogue(state, ARTISTS, "artist_id", artist_obs)
 
-    with timed("accounting"):
-        sources = source_figures(state, union(reads))
 
-    # Checks on the staged rows: a blocking failure publishes nothing. Every table's metrics are one
-    # aggregate row; their union is collected in a single Spark job.
+def _catalogue_lines(state: RunState, envelopes: DataFrame, endpoint: str) -> None:
+    """One catalogue endpoint's lines: those without an id are quarantined, the rest counted as kept."""
+    key = schema.table(endpoints.endpoint(endpoint).tables[0]).key[0]
+    lines = api.with_item(envelopes, endpoint)
+    lines = lines.withColumn(
+        "_reason",
+        F.coalesce("_reason", F.when(F.col("item.id").isNull(), F.lit(f"missing {key}"))),
+    ).withColumn(
+        "_raw_text",
+        F.when(F.col("_reason").isNotNull(), F.coalesce("_raw_text", F.substring("item_text", 1, 65536))),
+    )
+    valid = split(state, lines)
+    state.outcomes.append(valid.select("_source", F.lit("kept").alias("outcome")))
+
+
+def _check(state: RunState, sources: dict[str, SourceAccount]) -> list[quality.CheckResult]:
+    """Checks on the staged rows, and the data_quality and quarantine rows appended; a blocking failure then
+    publishes nothing. Every table's metrics are one aggregate row; their union is collected in one Spark job."""
+    spark = state.spark
     tables = list(state.staged.values())
     metrics: list[DataFrame] = []
     now_ts = state.now.replace(tzinfo=None)
@@ -331,12 +383,7 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationS
         staged_rows = spark.read.schema(struct_type(table)).parquet(version_uri(state, table))
         metrics.append(quality.table_metrics(table, staged_rows, now_ts))
     if PLAYS.name in state.staged:
-        staged_plays = spark.read.schema(struct_type(PLAYS)).parquet(version_uri(state, PLAYS))
-        if TRACKS.name in state.staged:
-            known_tracks = spark.read.schema(struct_type(TRACKS)).parquet(version_uri(state, TRACKS))
-        else:
-            known_tracks = read_existing(state, TRACKS, None) or empty(spark, struct_type(TRACKS))
-        metrics.append(quality.reference_metrics(staged_plays, known_tracks))
+        metrics.append(quality.reference_metrics(_staged(state, PLAYS), _known_tracks(state)))
     results: list[quality.CheckResult] = []
     if metrics:
         with timed("data quality"):
@@ -350,17 +397,18 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationS
     ]
     append(state, DATA_QUALITY, spark.createDataFrame(dq_rows, struct_type(DATA_QUALITY)))
     append(state, QUARANTINE, quarantine_rows(state, checked_at))
+    return results
 
-    out.sources, out.data_quality = sources, results
-    failed = quality.failures(results)
-    if failed:
-        out.status = CURATION_FAILED
-        failing = ", ".join(
-            f"{r.table_name}.{r.check_name} (observed {r.observed:g}, limit {r.threshold:g})" for r in failed
-        )
-        raise CurationFailed(f"blocking data-quality check failed: {failing}")
-    out.tables = publish(state)
-    out.status = CURATION_SUCCEEDED
+
+def _staged(state: RunState, table: Table) -> DataFrame:
+    return state.spark.read.schema(struct_type(table)).parquet(version_uri(state, table))
+
+
+def _known_tracks(state: RunState) -> DataFrame:
+    """The tracks a staged play may reference: this run's staged version, else the published one."""
+    if TRACKS.name in state.staged:
+        return _staged(state, TRACKS)
+    return read_existing(state, TRACKS, None) or empty(state.spark, struct_type(TRACKS))
 
 
 def _play_families(api_endpoints: set[str | None], export_objects: list[RawObject]) -> frozenset[str]:

@@ -193,68 +193,76 @@ class _Rows:
         )
 
     def row(self, play: Play) -> dict:
-        cat = self.cat
-        seed = self.seed
         book = self.is_audiobook(play)
-        podcast = play.track < 0 and not book
-        nulled = play.track >= 0 and play.ms_played <= 30_000 and _unit(seed, _SALT_NULL, play.end_ms) < 0.01
-        if podcast:
-            episode = cat.episodes[play.episode]
-            show = cat.shows[episode.show_index]
-        chapter = _chapter(cat, cat.episodes[play.episode]) if book else None
+        episode = self.cat.episodes[play.episode] if play.track < 0 and not book else None
+        chapter = _chapter(self.cat, self.cat.episodes[play.episode]) if book else None
         if self.fmt in _ACCOUNT_FORMATS:
-            end = datetime.fromtimestamp(play.end_ms // 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
-            if chapter is not None:
-                return {
-                    "endTime": end,
-                    "audiobookName": chapter.book,
-                    "chapterName": chapter.title,
-                    "authorName": chapter.author,
-                    "msPlayed": play.ms_played,
-                }
-            if podcast and self.fmt == "account_older":
-                # Older exports mix podcasts into the music file: the show as artist, the episode as track.
-                return {"endTime": end, "artistName": show.name, "trackName": episode.name, "msPlayed": play.ms_played}
-            if podcast:
-                return {
-                    "endTime": end,
-                    "podcastName": show.name,
-                    "episodeName": episode.name,
-                    "msPlayed": play.ms_played,
-                }
-            track = cat.tracks[play.track]
+            return self._account_row(play, episode, chapter)
+        return self._extended_row(play, episode, chapter)
+
+    def _account_row(self, play: Play, episode: Episode | None, chapter: _Chapter | None) -> dict:
+        """An account-data row: minute precision, names only, one file kind per content type."""
+        cat = self.cat
+        end = datetime.fromtimestamp(play.end_ms // 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+        if chapter is not None:
             return {
                 "endTime": end,
-                "artistName": cat.artists[track.artist_indexes[0]].name,
-                "trackName": track.name,
+                "audiobookName": chapter.book,
+                "chapterName": chapter.title,
+                "authorName": chapter.author,
                 "msPlayed": play.ms_played,
             }
-        if podcast or book or nulled:
-            track_name = artist_name = album_name = track_uri = None
-        else:
-            track = cat.tracks[play.track]
-            track_name = track.name
-            artist_name = cat.artists[cat.albums[track.album_index].artist_index].name
-            album_name = cat.albums[track.album_index].name
-            track_uri = f"spotify:track:{track.id}"
-        if play.offline:
-            offline_ts = play.offline_ts * 1000 if _unit(seed, _SALT_OFFLINE_MS, play.end_ms) < 0.6 else play.offline_ts
-        else:
-            offline_ts = 0
-        skipped = (
-            None
-            if play.reason_end == "trackdone" and _unit(seed, _SALT_SKIP_NULL, play.end_ms) < 0.04
-            else play.skipped
+        if episode is not None:
+            show = cat.shows[episode.show_index]
+            if self.fmt == "account_older":
+                # Older exports mix podcasts into the music file: the show as artist, the episode as track.
+                return {"endTime": end, "artistName": show.name, "trackName": episode.name, "msPlayed": play.ms_played}
+            return {"endTime": end, "podcastName": show.name, "episodeName": episode.name, "msPlayed": play.ms_played}
+        track = cat.tracks[play.track]
+        return {
+            "endTime": end,
+            "artistName": cat.artists[track.artist_indexes[0]].name,
+            "trackName": track.name,
+            "msPlayed": play.ms_played,
+        }
+
+    def _music_fields(self, play: Play, spoken: bool) -> tuple[str | None, str | None, str | None, str | None]:
+        """(track name, album artist, album, track URI); all None for spoken word and for the ~1 % of short music
+        plays real extended exports leave without metadata."""
+        nulled = play.track >= 0 and play.ms_played <= 30_000 and _unit(self.seed, _SALT_NULL, play.end_ms) < 0.01
+        if spoken or nulled:
+            return None, None, None, None
+        cat = self.cat
+        track = cat.tracks[play.track]
+        album = cat.albums[track.album_index]
+        return track.name, cat.artists[album.artist_index].name, album.name, f"spotify:track:{track.id}"
+
+    def _offline_timestamp(self, play: Play) -> int:
+        """0 online; offline, seconds or (in most files) milliseconds, as real exports mix them."""
+        if not play.offline:
+            return 0
+        return play.offline_ts * 1000 if _unit(self.seed, _SALT_OFFLINE_MS, play.end_ms) < 0.6 else play.offline_ts
+
+    def _skipped(self, play: Play) -> bool | None:
+        """A few finished plays carry no skipped flag at all."""
+        if play.reason_end == "trackdone" and _unit(self.seed, _SALT_SKIP_NULL, play.end_ms) < 0.04:
+            return None
+        return play.skipped
+
+    def _extended_row(self, play: Play, episode: Episode | None, chapter: _Chapter | None) -> dict:
+        """An extended (or legacy ``endsong``) row: millisecond timestamps, URIs, every field real files have."""
+        track_name, artist_name, album_name, track_uri = self._music_fields(
+            play, episode is not None or chapter is not None
         )
-        out = {"ts": self.clock.iso(play.end_ms)}
-        if self.fmt == "legacy":
+        show = self.cat.shows[episode.show_index] if episode is not None else None
+        legacy = self.fmt == "legacy"
+        out: dict = {"ts": self.clock.iso(play.end_ms)}
+        if legacy:
             out["username"] = self.listener.user_id
-            out["platform"] = _LEGACY_PLATFORMS.get(play.platform, play.platform)
-        else:
-            out["platform"] = play.platform
+        out["platform"] = _LEGACY_PLATFORMS.get(play.platform, play.platform) if legacy else play.platform
         out["ms_played"] = play.ms_played
         out["conn_country"] = play.conn_country
-        if self.fmt == "legacy":
+        if legacy:
             out["ip_addr_decrypted"] = self._ip(play)
             out["user_agent_decrypted"] = "unknown"
         else:
@@ -263,22 +271,28 @@ class _Rows:
         out["master_metadata_album_artist_name"] = artist_name
         out["master_metadata_album_album_name"] = album_name
         out["spotify_track_uri"] = track_uri
-        out["episode_name"] = episode.name if podcast else None
-        out["episode_show_name"] = show.name if podcast else None
-        out["spotify_episode_uri"] = f"spotify:episode:{episode.id}" if podcast else None
+        out["episode_name"] = episode.name if episode else None
+        out["episode_show_name"] = show.name if show else None
+        out["spotify_episode_uri"] = f"spotify:episode:{episode.id}" if episode else None
         if self.fmt == "extended":
-            out["audiobook_title"] = chapter.book if chapter else None
-            out["audiobook_uri"] = chapter.book_uri if chapter else None
-            out["audiobook_chapter_uri"] = chapter.chapter_uri if chapter else None
-            out["audiobook_chapter_title"] = chapter.title if chapter else None
+            out |= _audiobook_fields(chapter)
         out["reason_start"] = play.reason_start
         out["reason_end"] = play.reason_end
         out["shuffle"] = play.shuffle
-        out["skipped"] = skipped
+        out["skipped"] = self._skipped(play)
         out["offline"] = play.offline
-        out["offline_timestamp"] = offline_ts
+        out["offline_timestamp"] = self._offline_timestamp(play)
         out["incognito_mode"] = play.incognito
         return out
+
+
+def _audiobook_fields(chapter: _Chapter | None) -> dict:
+    return {
+        "audiobook_title": chapter.book if chapter else None,
+        "audiobook_uri": chapter.book_uri if chapter else None,
+        "audiobook_chapter_uri": chapter.chapter_uri if chapter else None,
+        "audiobook_chapter_title": chapter.title if chapter else None,
+    }
 
 
 def _years(first: str, last: str) -> str:
@@ -327,6 +341,109 @@ def _write_json(archive: zipfile.ZipFile, name: str, doc: object) -> None:
     archive.writestr(name, json.dumps(doc, ensure_ascii=False, indent=2))
 
 
+class _HistoryFiles:
+    """The streaming-history files of one export, filled play by play: each kind of content (music, podcast,
+    audiobook; only account data splits them) in files of a random size, a file's last rows sometimes repeated
+    at the top of the next one as in real exports. Draws from ``rng`` in a fixed order, so a seed makes one zip.
+    """
+
+    KINDS = ("music", "podcast", "audiobook")
+
+    def __init__(self, writer: _ZipWriter, fmt: str, rng: random.Random) -> None:
+        self.writer, self.fmt, self.rng = writer, fmt, rng
+        self.chunks: dict[str, list] = {k: [] for k in self.KINDS}
+        self.targets = {"music": rng.randint(ROWS_MIN, ROWS_MAX), "podcast": rng.randint(ROWS_MIN, ROWS_MAX)}
+        self.numbers = dict.fromkeys(self.KINDS, 0)
+        self.edges: dict[str, tuple[str, str] | None] = dict.fromkeys(self.KINDS)
+        self.carry: dict[str, list] = {k: [] for k in self.KINDS}
+        self.rows = 0  # rows written, repeats included
+        self.repeated = 0  # rows written twice (a file's tail again at the top of the next)
+
+    def add(self, kind: str, row: dict, ts: str) -> None:
+        if kind not in self.targets:
+            # Drawn at the first audiobook play only: formats without audiobook files draw what they always did.
+            self.targets[kind] = self.rng.randint(ROWS_MIN, ROWS_MAX)
+        chunk = self.chunks[kind]
+        if not chunk and self.carry[kind]:
+            chunk.extend(self.carry[kind])
+            self.repeated += len(self.carry[kind])
+            self.carry[kind] = []
+        chunk.append(row)
+        edges = self.edges[kind]
+        self.edges[kind] = (edges[0], ts) if edges else (ts, ts)
+        if len(chunk) >= self.targets[kind]:
+            self.flush(kind)
+
+    def flush(self, kind: str) -> None:
+        chunk, edges = self.chunks[kind], self.edges[kind]
+        if not chunk or edges is None:
+            return
+        self.writer.write(self._file_name(kind, *edges), chunk)
+        self.rows += len(chunk)
+        self.numbers[kind] += 1
+        # Real exports sometimes repeat a file's last rows at the top of the next one.
+        repeat = self.rng.choice((0, 1, 2, 3))
+        self.carry[kind] = chunk[len(chunk) - repeat :] if repeat else []
+        self.chunks[kind] = []
+        self.edges[kind] = None
+        self.targets[kind] = self.rng.randint(ROWS_MIN, ROWS_MAX)
+
+    def close(self) -> None:
+        for kind in self.KINDS:
+            self.flush(kind)
+
+    def _file_name(self, kind: str, first: str, last: str) -> str:
+        number = self.numbers[kind]
+        if self.fmt == "extended":
+            return f"{_EXTENDED_DIR}/Streaming_History_Audio_{_years(first, last)}_{number}.json"
+        if self.fmt == "legacy":
+            return f"{_LEGACY_DIR}/endsong_{number}.json"
+        if self.fmt == "account_older":
+            return f"{_LEGACY_DIR}/StreamingHistory{number}.json"
+        return f"{_ACCOUNT_DIR}/StreamingHistory_{kind}_{number}.json"
+
+
+class _DistinctPlays:
+    """Counts distinct plays by curation's identity. The stream is in end-time order, so an identity can only
+    repeat within one end second (or minute): only the current second's identities are kept."""
+
+    def __init__(self) -> None:
+        self.second: str | None = None
+        self.identities: set[str] = set()
+        self.distinct = 0
+        self.repeats = 0
+
+    def add(self, ts: str, row: dict) -> None:
+        if ts != self.second:
+            self.second, self.identities = ts, set()
+        identity = play_identity(row)
+        if identity in self.identities:
+            # Two lanes (devices) ending the same content in the same second: one play to everyone
+            # who keys plays like Spotify's exports do, so it is counted as a duplicate row.
+            self.repeats += 1
+        else:
+            self.identities.add(identity)
+            self.distinct += 1
+
+
+def _check_export_request(fmt: str, days: int, plays: int | None, listener_index: int) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    if days < 1:
+        raise ValueError("days must be >= 1")
+    if plays is not None and plays < 1:
+        raise ValueError("plays must be >= 1")
+    if not 0 <= listener_index < 5:
+        raise ValueError("listener index must be in 0..4")
+
+
+def _content_kind(fmt: str, rows: _Rows, play: Play) -> str:
+    """The history file kind a play goes to: account data splits podcasts and audiobooks out; older files mix."""
+    if fmt == "account" and play.track < 0:
+        return "audiobook" if rows.is_audiobook(play) else "podcast"
+    return "music"
+
+
 def write_export(
     out_path: str | Path,
     *,
@@ -338,15 +455,8 @@ def write_export(
     now: datetime | str | None = None,
 ) -> ExportSummary:
     """Write the simulated listener's privacy export as a zip; streams, so memory stays bounded."""
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     days = DEFAULT_DAYS if days is None else days
-    if days < 1:
-        raise ValueError("days must be >= 1")
-    if plays is not None and plays < 1:
-        raise ValueError("plays must be >= 1")
-    if not 0 <= listener_index < 5:
-        raise ValueError("listener index must be in 0..4")
+    _check_export_request(fmt, days, plays, listener_index)
     moment = parse_now(now)
     world = World(seed=seed, days=days, listeners=listener_index + 1, now=moment)
     listener = make_listener(seed, listener_index)
@@ -357,84 +467,29 @@ def write_export(
     rng = random.Random(f"export:{seed}:{listener_index}:{fmt}")
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    total_rows = distinct = duplicates = 0
     first_ts = last_ts = None
-    # The stream is in end-time order, so identities can only repeat within one end second (or minute).
-    second, identities = None, set()
+    distinct = _DistinctPlays()
 
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         writer = _ZipWriter(archive, bom=fmt in _ACCOUNT_FORMATS)
+        files = _HistoryFiles(writer, fmt, rng)
         shows: set[str] = set()
-        kinds = ("music", "podcast", "audiobook")  # account data splits podcasts and audiobooks out
-        chunks: dict[str, list] = {k: [] for k in kinds}
-        targets = {"music": rng.randint(ROWS_MIN, ROWS_MAX), "podcast": rng.randint(ROWS_MIN, ROWS_MAX)}
-        numbers = dict.fromkeys(kinds, 0)
-        edges: dict[str, tuple[str, str] | None] = dict.fromkeys(kinds)
-        carry: dict[str, list[str]] = {k: [] for k in kinds}
-
-        def flush(kind: str) -> None:
-            nonlocal total_rows, duplicates
-            chunk = chunks[kind]
-            if not chunk:
-                return
-            first, last = edges[kind]
-            if fmt == "extended":
-                name = f"{_EXTENDED_DIR}/Streaming_History_Audio_{_years(first, last)}_{numbers[kind]}.json"
-            elif fmt == "legacy":
-                name = f"{_LEGACY_DIR}/endsong_{numbers[kind]}.json"
-            elif fmt == "account_older":
-                name = f"{_LEGACY_DIR}/StreamingHistory{numbers[kind]}.json"
-            else:
-                name = f"{_ACCOUNT_DIR}/StreamingHistory_{kind}_{numbers[kind]}.json"
-            writer.write(name, chunk)
-            total_rows += len(chunk)
-            numbers[kind] += 1
-            # Real exports sometimes repeat a file's last rows at the top of the next one.
-            repeat = rng.choice((0, 1, 2, 3))
-            carry[kind] = chunk[len(chunk) - repeat :] if repeat else []
-            chunks[kind] = []
-            edges[kind] = None
-            targets[kind] = rng.randint(ROWS_MIN, ROWS_MAX)
-
         for play in stream:
-            kind = "music"  # older files mix them
-            if fmt == "account" and play.track < 0:
-                kind = "audiobook" if rows.is_audiobook(play) else "podcast"
-            if kind not in targets:
-                # Drawn at the first audiobook play only: formats without audiobook files draw what they always did.
-                targets[kind] = rng.randint(ROWS_MIN, ROWS_MAX)
-            if not chunks[kind] and carry[kind]:
-                chunks[kind].extend(carry[kind])
-                duplicates += len(carry[kind])
-                carry[kind] = []
             row = rows.row(play)
             if play.track < 0 and not rows.is_audiobook(play):
                 shows.add(rows.cat.shows[rows.cat.episodes[play.episode].show_index].name)
             ts = row.get("ts") or row["endTime"]
-            chunks[kind].append(row)
-            if ts != second:
-                second, identities = ts, set()
-            identity = play_identity(row)
-            if identity in identities:
-                # Two lanes (devices) ending the same content in the same second: one play to everyone
-                # who keys plays like Spotify's exports do, so it is counted as a duplicate row.
-                duplicates += 1
-            else:
-                identities.add(identity)
-                distinct += 1
-            edges[kind] = (edges[kind][0], ts) if edges[kind] else (ts, ts)
+            files.add(_content_kind(fmt, rows, play), row, ts)
+            distinct.add(ts, row)
             first_ts = first_ts or ts
             last_ts = ts
-            if len(chunks[kind]) >= targets[kind]:
-                flush(kind)
-        for kind in kinds:
-            flush(kind)
+        files.close()
         if fmt in _ACCOUNT_FORMATS:
             # Account data names its user and lists the saved shows, which type an older file's podcast rows.
             folder = _LEGACY_DIR if fmt == "account_older" else _ACCOUNT_DIR
             _write_json(archive, f"{folder}/Userdata.json", _userdata(listener.user_id))
             _write_json(archive, f"{folder}/YourLibrary.json", _library(sorted(shows)))
-        if fmt == "extended" and first_ts:
+        if fmt == "extended" and first_ts and last_ts:
             # Video plays (video podcasts) come in their own file; this listener watched none.
             writer.write(f"{_EXTENDED_DIR}/Streaming_History_Video_{_years(first_ts, last_ts)}.json", [])
             writer.files -= 1
@@ -442,9 +497,9 @@ def write_export(
         path=out,
         format=fmt,
         files=writer.files,
-        rows=total_rows,
-        plays=distinct,
-        duplicates=duplicates,
+        rows=files.rows,
+        plays=distinct.distinct,
+        duplicates=files.repeated + distinct.repeats,
         bytes=out.stat().st_size,
         first_ts=first_ts,
         last_ts=last_ts,
