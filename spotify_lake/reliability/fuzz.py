@@ -173,13 +173,11 @@ def _envelope(endpoint: str, item, position: int) -> dict:
     }
 
 
-@st.composite
-def api_line(draw, endpoint: str, position: int) -> bytes:
-    track = _track(draw(_ids), draw(_text))
-    record = _envelope(endpoint, _item(endpoint, track, iso_ms(draw(_times))), position)
-    damage = draw(st.sampled_from(LINE_DAMAGE))
+def _damage_envelope(draw, damage: str, record: dict) -> None:
+    """Damage to the envelope's shape: unknown fields, a missing envelope or item field, an item that is not an
+    object. Each damage helper of a line applies only its own kinds (exactly one kind is drawn per line), so
+    the order the helpers run in cannot change which random values are drawn."""
     item = record["item"]
-    target = item.get("track", item) if isinstance(item, dict) else item
     if damage == "unknown_fields":
         record["zz_unknown"] = {"nested": [1, 2]}
         item["zz_new_field"] = draw(_odd_values)
@@ -188,14 +186,14 @@ def api_line(draw, endpoint: str, position: int) -> bytes:
             damage.removeprefix("missing_"), "item"
         )
         (item if name in {"played_at", "track"} else record).pop(name, None)
-    elif damage == "wrong_type_played_at":
-        item["played_at"] = draw(_odd_values)
-    elif damage == "wrong_type_track":
-        item["track"] = draw(st.one_of(_text, st.integers(), st.lists(_text, max_size=2)))
     elif damage == "wrong_type_item":
         record["item"] = draw(st.one_of(st.lists(st.integers(), max_size=3), _text, st.integers()))
-    elif damage == "wrong_type_duration":
-        target["duration_ms"] = draw(st.one_of(_text, st.floats(allow_nan=True), st.booleans()))
+
+
+def _damage_played_at(draw, damage: str, item: dict) -> None:
+    """Damage to the item's timestamp: a wrong type, the future, before Spotify existed, or unparseable text."""
+    if damage == "wrong_type_played_at":
+        item["played_at"] = draw(_odd_values)
     elif damage == "future":
         item["played_at"] = "2099-01-01T00:00:00.000Z"
     elif damage == "before_2006":
@@ -204,12 +202,26 @@ def api_line(draw, endpoint: str, position: int) -> bytes:
         )
     elif damage == "garbage_timestamp":
         item["played_at"] = draw(st.sampled_from(["yesterday", "", "2024-13-45T99:99:99Z", "0", "2024-02-30"]))
+
+
+def _damage_track(draw, damage: str, item) -> None:
+    """Damage to the track (the item itself when it has no embedded track): a track that is not an object, a
+    duration of the wrong type, a huge name, or empty identifying fields."""
+    target = item.get("track", item) if isinstance(item, dict) else item
+    if damage == "wrong_type_track":
+        item["track"] = draw(st.one_of(_text, st.integers(), st.lists(_text, max_size=2)))
+    elif damage == "wrong_type_duration":
+        target["duration_ms"] = draw(st.one_of(_text, st.floats(allow_nan=True), st.booleans()))
     elif damage == "huge":
         target["name"] = "x" * HUGE
     elif damage == "empty_values":
         for key in ("name", "id", "uri"):
             if isinstance(target, dict):
                 target[key] = ""
+
+
+def _line_text(draw, damage: str, record: dict) -> str:
+    """The line's JSON text, or in its place an array, a scalar, a blank or random text."""
     text = json.dumps(record, ensure_ascii=False)
     if damage == "array_instead_of_object":
         text = json.dumps([record])
@@ -219,7 +231,11 @@ def api_line(draw, endpoint: str, position: int) -> bytes:
         text = " "
     elif damage == "random_text":
         text = draw(st.text(max_size=40)).replace("\n", " ").replace("\r", " ")
-    data = text.encode("utf-8")
+    return text
+
+
+def _line_bytes(draw, damage: str, data: bytes) -> bytes:
+    """Damage to the line's encoded bytes: truncated, with bytes that are not UTF-8, or behind a BOM."""
     if damage == "truncated":
         data = data[: draw(st.integers(0, max(0, len(data) - 1)))]
     elif damage == "non_utf8":
@@ -227,7 +243,22 @@ def api_line(draw, endpoint: str, position: int) -> bytes:
         data = data[:cut] + b"\xff\xfe\xc3(" + data[cut:]
     elif damage == "bom":
         data = BOM.encode() + data
-    return data.replace(b"\n", b" ")
+    return data
+
+
+@st.composite
+def api_line(draw, endpoint: str, position: int) -> bytes:
+    """One NDJSON line of an API object with one drawn damage, applied in three stages: the record's fields,
+    the line's text, the line's bytes (the stages run in this order, so the drawn values keep their order)."""
+    track = _track(draw(_ids), draw(_text))
+    record = _envelope(endpoint, _item(endpoint, track, iso_ms(draw(_times))), position)
+    damage = draw(st.sampled_from(LINE_DAMAGE))
+    item = record["item"]
+    _damage_envelope(draw, damage, record)
+    _damage_played_at(draw, damage, item)
+    _damage_track(draw, damage, item)
+    data = _line_text(draw, damage, record).encode("utf-8")
+    return _line_bytes(draw, damage, data).replace(b"\n", b" ")
 
 
 @st.composite
@@ -271,16 +302,23 @@ def _export_record(fmt: str, track_id: str, name: str, moment: datetime) -> dict
     return record
 
 
-@st.composite
-def export_record(draw, fmt: str):
-    record = _export_record(fmt, draw(_ids), draw(_text), draw(_times))
-    damage = draw(st.sampled_from(RECORD_DAMAGE))
-    ts_key = "endTime" if fmt == "account" else "ts"
+def _damage_export_timestamp(draw, damage: str, record: dict, ts_key: str) -> None:
+    """Damage to a streaming-history record's timestamp: missing, the future, before 2006, or unparseable."""
+    if damage == "missing_ts":
+        record.pop(ts_key)
+    elif damage == "future":
+        record[ts_key] = "2099-06-01T00:00:00Z"
+    elif damage == "before_2006":
+        record[ts_key] = draw(st.sampled_from(["2005-12-31T23:00:00Z", "1990-01-01T00:00:00Z"]))
+    elif damage == "garbage_timestamp":
+        record[ts_key] = draw(st.one_of(st.sampled_from(["soon", "", "2024-99-01T00:00:00Z"]), st.integers()))
+
+
+def _damage_export_play(draw, damage: str, record: dict, fmt: str) -> None:
+    """Damage to a record's play fields: unknown fields, a bad ``ms_played``, a boolean as text, a huge name."""
     ms_key = "msPlayed" if fmt == "account" else "ms_played"
     if damage == "unknown_fields":
         record["zz_unknown"] = draw(_odd_values)
-    elif damage == "missing_ts":
-        record.pop(ts_key)
     elif damage == "ms_played_text":
         record[ms_key] = draw(st.sampled_from(["lots", "", "12a", "NaN"]))
     elif damage == "ms_played_number_text":
@@ -289,20 +327,25 @@ def export_record(draw, fmt: str):
         record[ms_key] = -5
     elif damage == "bool_as_text":
         record["shuffle"] = draw(st.sampled_from(["yes", "1", "maybe"]))
-    elif damage == "future":
-        record[ts_key] = "2099-06-01T00:00:00Z"
-    elif damage == "before_2006":
-        record[ts_key] = draw(st.sampled_from(["2005-12-31T23:00:00Z", "1990-01-01T00:00:00Z"]))
-    elif damage == "garbage_timestamp":
-        record[ts_key] = draw(st.one_of(st.sampled_from(["soon", "", "2024-99-01T00:00:00Z"]), st.integers()))
-    elif damage == "not_an_object":
-        return draw(st.one_of(st.integers(), _text, st.lists(st.integers(), max_size=2), st.none()))
     elif damage == "huge":
         record["master_metadata_track_name" if fmt != "account" else "trackName"] = "y" * HUGE
-    elif damage == "empty_values":
-        record = dict.fromkeys(record, "")
-    elif damage == "nulls":
-        record = dict.fromkeys(record)
+
+
+@st.composite
+def export_record(draw, fmt: str):
+    """One streaming-history record of ``fmt`` with one drawn damage. A damage that replaces the whole record
+    (not an object, all values empty or null) returns the replacement; the others change fields in place (each
+    helper applies only its own kinds, so exactly one draws)."""
+    record = _export_record(fmt, draw(_ids), draw(_text), draw(_times))
+    damage = draw(st.sampled_from(RECORD_DAMAGE))
+    if damage == "not_an_object":
+        return draw(st.one_of(st.integers(), _text, st.lists(st.integers(), max_size=2), st.none()))
+    if damage == "empty_values":
+        return dict.fromkeys(record, "")
+    if damage == "nulls":
+        return dict.fromkeys(record)
+    _damage_export_timestamp(draw, damage, record, "endTime" if fmt == "account" else "ts")
+    _damage_export_play(draw, damage, record, fmt)
     return record
 
 

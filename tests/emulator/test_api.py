@@ -226,6 +226,37 @@ def test_listeners_have_own_identity_and_history(make_client):
         assert next(x.refresh_token for x in emu.listeners) == "emulator-refresh-token"
 
 
+def test_playlist_object_has_its_first_page_only_for_own_and_collaborative_playlists(
+    emu, emu_extended, sp, make_client
+):
+    playlists = sp.current_user_playlists(limit=50)["items"]
+    me = emu.listeners[0].user_id
+    big = max((p for p in playlists if p["owner"]["id"] == me), key=lambda p: p["items"]["total"])
+    shared = next(p for p in playlists if p["owner"]["id"] != me and p["collaborative"])
+    foreign = next(p for p in playlists if p["owner"]["id"] != me and not p["collaborative"])
+
+    whole = sp.playlist(big["id"])  # what a configured playlist (PLAYLIST_IDS) fetches
+    summary = {k: v for k, v in big.items() if k not in ("items", "tracks")}
+    assert {k: v for k, v in whole.items() if k not in ("items", "tracks")} == summary
+    assert whole["items"] == sp.playlist_items(big["id"], limit=50)  # the first page, 50 entries
+    assert len(whole["items"]["items"]) == 50 < whole["items"]["total"]
+    assert "tracks" not in whole  # the deprecated page: development-mode apps lost /tracks
+    assert sp.playlist(shared["id"])["items"]["total"] == shared["items"]["total"]
+    other = sp.playlist(foreign["id"])  # readable, but not its entries (its /items is a 403)
+    assert other["id"] == foreign["id"]
+    assert "items" not in other
+    assert "tracks" not in other
+    with pytest.raises(spotipy.SpotifyException) as missing:
+        sp.playlist("0" * 22)
+    assert missing.value.http_status == 404
+
+    ext = make_client(emu_extended)
+    mine = next(p for p in ext.current_user_playlists(limit=50)["items"] if p["name"] == "Everyday")
+    extended = ext.playlist(mine["id"])
+    assert extended["tracks"] == _items_page(emu_extended, ext, mine["id"], "tracks", limit=100).json()
+    assert extended["items"]["items"][0]["item"] == extended["tracks"]["items"][0]["track"]
+
+
 def _items_page(emu, sp, playlist_id: str, path: str, **params) -> requests.Response:
     token = sp.auth_manager.get_access_token(as_dict=False)
     return requests.get(

@@ -154,6 +154,9 @@ def _calls(emu, token: str):
         ("/me/top/{type}", "me/top/tracks", {"time_range": "long_term", "limit": 50, "offset": 50}),
         ("/me/tracks", "me/tracks", {"limit": 50, "offset": 50}),
         ("/me/playlists", "me/playlists", {"limit": 3}),
+        ("/playlists/{playlist_id}", f"playlists/{mine[0]['id']}", {}),
+        ("/playlists/{playlist_id}", f"playlists/{foreign[0]['id']}", {}),
+        ("/playlists/{playlist_id}", "playlists/" + "0" * 22, {}),
         ("/playlists/{playlist_id}/items", f"playlists/{mine[0]['id']}/items", {"limit": 50}),
         ("/playlists/{playlist_id}/items", f"playlists/{foreign[0]['id']}/items", {}),
         ("/playlists/{playlist_id}/items", f"playlists/{mine[0]['id']}/items", {"limit": 100}),
@@ -189,6 +192,7 @@ def test_every_endpoint_conforms_to_spotify_openapi(request, sp, mode_fixture, m
     assert {("/artists", batch), ("/playlists/{playlist_id}/items", 403), ("/tracks/{id}", 404)} <= statuses
     assert ("/playlists/{playlist_id}/items", 400) in statuses  # limit=100: pages of /items hold at most 50
     assert ("/playlists/{playlist_id}/tracks", 200 if emu.mode == "extended" else 403) in statuses
+    assert {("/playlists/{playlist_id}", 200), ("/playlists/{playlist_id}", 404)} <= statuses
     assert {("/tracks/{id}", 400), ("/search", 400), ("/me/tracks", 400), ("/search", 200)} <= statuses
 
 

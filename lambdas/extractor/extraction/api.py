@@ -182,57 +182,77 @@ class SpotifyApi:
         attempt = 0
         refreshed_after_401 = False
         while True:
-            self.governor.before_request()
-            self.session.last_response = None
-            try:
-                result = fn(self.sp)
-                failure = None
-            except spotipy.SpotifyException as exc:
-                failure = exc
-            except SpotifyOauthError as exc:
-                if exc.error == "invalid_grant":
-                    self._account(stats)
-                    raise AuthorizationExpired(self.label) from None
-                if exc.error in {"invalid_client", "unauthorized_client"}:
-                    self._account(stats)
-                    raise CredentialsInvalid(
-                        f"Spotify rejected the app's client credentials ({exc.error}); check the secret"
-                    ) from None
-                failure = exc
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                failure = exc
-            self._account(stats)
-
+            result, failure = self._attempt(fn, stats)
             if failure is None:
-                response = self.session.last_response
-                if not isinstance(result, dict):
-                    code = response.status_code if response is not None else 200
-                    body = response.text if response is not None else ""
-                    raise MalformedResponse("response body is not a JSON object", status=code, body=body)
-                return result
-
+                return self._json_object(result)
             status = getattr(failure, "http_status", None)
             if status == 429:
-                headers = failure.headers or {}
-                retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"))
-                self._log.info("throttled", extra={"endpoint": endpoint, "retry_after": retry_after})
-                stats.throttled_seconds += self.governor.wait_for_throttle(retry_after)
+                self._wait_out_throttle(endpoint, failure, stats)
                 continue
             if status == 401 and not refreshed_after_401:
                 # The access token expired early (clock skew, revocation of the token only): refresh once.
                 refreshed_after_401 = True
                 self.cache.forget()
                 continue
-            # Retried: no status (connection reset, timeout, a token endpoint hiccup) or a server error.
-            if status is not None and status < 500:
-                raise ApiError(status, _describe(failure))
             attempt += 1
-            if attempt >= self.governor.max_attempts:
-                raise ApiError(
-                    status or type(failure).__name__, f"gave up after {attempt} attempts: {_describe(failure)}"
-                )
-            self._log.info("retrying", extra={"endpoint": endpoint, "status": status or type(failure).__name__})
-            self.governor.wait_for_retry(attempt)
+            self._back_off_or_give_up(endpoint, failure, status, attempt)
+
+    def _attempt(self, fn: Callable[[spotipy.Spotify], object], stats: CallStats) -> tuple[object, Exception | None]:
+        """One request (after the governor's pacing) and its accounting: (result, None), or (None, the failure)
+        for a failure the retry policy decides on. A token failure that no retry can fix raises at once."""
+        self.governor.before_request()
+        self.session.last_response = None
+        result: object = None
+        failure: Exception | None = None
+        try:
+            result = fn(self.sp)
+        except spotipy.SpotifyException as exc:
+            failure = exc
+        except SpotifyOauthError as exc:
+            self._raise_if_grant_or_client_rejected(exc, stats)
+            failure = exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            failure = exc
+        self._account(stats)
+        return result, failure
+
+    def _raise_if_grant_or_client_rejected(self, exc: SpotifyOauthError, stats: CallStats) -> None:
+        """A revoked refresh token or rejected client credentials are final: account the request and raise the
+        error the orchestrator reports (the listener must authorize again, or the secret must be fixed)."""
+        if exc.error == "invalid_grant":
+            self._account(stats)
+            raise AuthorizationExpired(self.label) from None
+        if exc.error in {"invalid_client", "unauthorized_client"}:
+            self._account(stats)
+            raise CredentialsInvalid(
+                f"Spotify rejected the app's client credentials ({exc.error}); check the secret"
+            ) from None
+
+    def _json_object(self, result: object) -> dict:
+        """A successful call's parsed body, which must be a JSON object (the status and body go into the error)."""
+        if not isinstance(result, dict):
+            response = self.session.last_response
+            code = response.status_code if response is not None else 200
+            body = response.text if response is not None else ""
+            raise MalformedResponse("response body is not a JSON object", status=code, body=body)
+        return result
+
+    def _wait_out_throttle(self, endpoint: str, failure: Exception, stats: CallStats) -> None:
+        """A 429: wait as long as Spotify's Retry-After asks (the governor bounds it); not counted as an attempt."""
+        headers = getattr(failure, "headers", None) or {}
+        retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"))
+        self._log.info("throttled", extra={"endpoint": endpoint, "retry_after": retry_after})
+        stats.throttled_seconds += self.governor.wait_for_throttle(retry_after)
+
+    def _back_off_or_give_up(self, endpoint: str, failure: Exception, status: int | None, attempt: int) -> None:
+        """Retried: no status (connection reset, timeout, a token endpoint hiccup) or a server error, until the
+        governor's attempts run out. Any other client error is final."""
+        if status is not None and status < 500:
+            raise ApiError(status, _describe(failure))
+        if attempt >= self.governor.max_attempts:
+            raise ApiError(status or type(failure).__name__, f"gave up after {attempt} attempts: {_describe(failure)}")
+        self._log.info("retrying", extra={"endpoint": endpoint, "status": status or type(failure).__name__})
+        self.governor.wait_for_retry(attempt)
 
     def _account(self, stats: CallStats) -> None:
         for kind, status in self.session.drain():

@@ -315,6 +315,57 @@ LISTENER_UNITS: dict[str, Callable[[RunContext, SpotifyApi, UnitResult], list]] 
 # --- catalogue details -----------------------------------------------------------------------------------
 
 
+class _References:
+    """The catalogue ids met while walking raw items, per kind, with whether each needs its details fetched.
+
+    A class because the visits recurse (a track embeds an album and artists, an album embeds artists) and
+    all of them fill the same table; an id once marked as lacking details stays marked.
+    """
+
+    def __init__(self) -> None:
+        self.found: dict[str, dict[str, bool]] = {"artists": {}, "albums": {}, "tracks": {}}
+
+    def item(self, item) -> None:
+        """A raw item: a play or a saved entry (its track), or a catalogue object (artist, album, track)."""
+        if not isinstance(item, dict):
+            return
+        if "played_at" in item or "added_at" in item:
+            self.track(item.get("track") or item.get("item"))
+        elif item.get("type") == "artist":
+            self.artist(item)
+        elif item.get("type") == "album":
+            self.album(item)
+        elif item.get("type") == "track":
+            self.track(item)
+
+    def track(self, track) -> None:
+        """A track (not an episode); its details are needed when the name, album or artists are missing."""
+        if not isinstance(track, dict) or track.get("type", "track") != "track" or not track.get("id"):
+            return
+        lacks = not track.get("name") or not isinstance(track.get("album"), dict) or "artists" not in track
+        self._mark("tracks", track["id"], lacks)
+        self.album(track.get("album"))
+        for artist in track.get("artists") or []:
+            self.artist(artist)
+
+    def album(self, album) -> None:
+        """An album; its details are needed when the name or release date is missing."""
+        if not isinstance(album, dict) or not album.get("id"):
+            return
+        lacks = not album.get("name") or not album.get("release_date")
+        self._mark("albums", album["id"], lacks)
+        for artist in album.get("artists") or []:
+            self.artist(artist)
+
+    def artist(self, artist) -> None:
+        """An artist: embedded artists are always simplified, so every one needs its details."""
+        if isinstance(artist, dict) and artist.get("id"):
+            self.found["artists"][artist["id"]] = True
+
+    def _mark(self, kind: str, item_id: str, lacks: bool) -> None:
+        self.found[kind][item_id] = self.found[kind].get(item_id, False) or lacks
+
+
 def referenced_ids(items: Iterable) -> dict[str, dict[str, bool]]:
     """Catalogue ids referenced by raw items, per kind, with whether the embedded object lacks details.
 
@@ -322,41 +373,86 @@ def referenced_ids(items: Iterable) -> dict[str, dict[str, bool]]:
     needs its details (embedded artists are simplified); albums and tracks only when the embedded object
     is missing the fields curation needs.
     """
-    found: dict[str, dict[str, bool]] = {"artists": {}, "albums": {}, "tracks": {}}
-
-    def visit_track(track):
-        if not isinstance(track, dict) or track.get("type", "track") != "track" or not track.get("id"):
-            return
-        lacks = not track.get("name") or not isinstance(track.get("album"), dict) or "artists" not in track
-        found["tracks"][track["id"]] = found["tracks"].get(track["id"], False) or lacks
-        visit_album(track.get("album"))
-        for artist in track.get("artists") or []:
-            visit_artist(artist)
-
-    def visit_album(album):
-        if not isinstance(album, dict) or not album.get("id"):
-            return
-        lacks = not album.get("name") or not album.get("release_date")
-        found["albums"][album["id"]] = found["albums"].get(album["id"], False) or lacks
-        for artist in album.get("artists") or []:
-            visit_artist(artist)
-
-    def visit_artist(artist):
-        if isinstance(artist, dict) and artist.get("id"):
-            found["artists"][artist["id"]] = True
-
+    references = _References()
     for item in items:
-        if not isinstance(item, dict):
-            continue
-        if "played_at" in item or "added_at" in item:
-            visit_track(item.get("track") or item.get("item"))
-        elif item.get("type") == "artist":
-            visit_artist(item)
-        elif item.get("type") == "album":
-            visit_album(item)
-        elif item.get("type") == "track":
-            visit_track(item)
-    return found
+        references.item(item)
+    return references.found
+
+
+class _PendingDetails:
+    """Fetched details not yet written, and the ids they cover (a 404 covers an id without an object).
+
+    Flushing writes the objects first and only then commits the ids as known, so a crash in between
+    fetches them again rather than losing them.
+    """
+
+    def __init__(self, ctx: RunContext, writer: UnitWriter, known: KnownIds, kind: str) -> None:
+        self.ctx, self.writer, self.known, self.kind = ctx, writer, known, kind
+        self.records: list = []  # (provenance, item, position): each detail keeps the request that fetched it
+        self.ids: list[str] = []
+
+    def flush(self) -> None:
+        self.writer.write_records(self.kind, list(self.records))
+        if self.ids:
+            self.known.add(list(self.ids), run_id=self.ctx.run_id, next_seq=self.writer.seq)
+        self.records.clear()
+        self.ids.clear()
+
+
+def _fetch_batch(api: SpotifyApi, writer: UnitWriter, result: UnitResult, kind: str, chunk: list[str]) -> list:
+    """The objects of one batch lookup (``/v1/{kind}?ids=``), None for ids Spotify does not know. A malformed
+    answer is quarantined and raised; an ApiError (a 403 means batch lookups are forbidden) propagates."""
+    params = {"ids": ",".join(chunk)}
+
+    def batch(sp: spotipy.Spotify, c: list[str] = chunk) -> object:
+        return getattr(sp, kind)(c)
+
+    try:
+        answer = api.call(f"GET /v1/{kind}", batch, result.stats)
+        objects = answer.get(kind) if isinstance(answer, dict) else None
+        if not isinstance(objects, list):
+            raise MalformedResponse(f"{kind} batch without a '{kind}' list", status=200, body=_body(api))
+    except MalformedResponse as exc:
+        writer.quarantine(kind, f"/v1/{kind}", params, exc)
+        raise
+    return objects
+
+
+def _keep_batch(writer: UnitWriter, result: UnitResult, pending: _PendingDetails, chunk: list[str], objects: list):
+    """Queue a batch's objects (in request order, all under the batch request's provenance); every id of the
+    chunk is covered, and one without an object is counted as not found."""
+    prov = writer.provenance(pending.kind, f"/v1/{pending.kind}", {"ids": ",".join(chunk)})
+    for position, (item_id, obj) in enumerate(zip(chunk, objects, strict=False)):
+        if obj is None:
+            result.skipped["not found"] += 1
+        else:
+            pending.records.append((prov, obj, position))
+        pending.ids.append(item_id)
+
+
+def _fetch_single(api: SpotifyApi, writer: UnitWriter, result: UnitResult, pending: _PendingDetails, item_id: str):
+    """Fetch and queue one object by id (``/v1/{kind}/{id}``). A 404 or 400 counts as not found and still covers
+    the id (asking again would only fail again); a malformed answer is quarantined and raised."""
+    kind = pending.kind
+    singular = kind[:-1]
+    path = f"/v1/{kind}/{item_id}"
+    try:
+
+        def single(sp: spotipy.Spotify, i: str = item_id) -> object:
+            return getattr(sp, singular)(i)
+
+        obj = api.call(f"GET /v1/{kind}/{{id}}", single, result.stats)
+        if not isinstance(obj, dict) or obj.get("id") != item_id:
+            raise MalformedResponse(f"{singular} response without the requested id", status=200, body=_body(api))
+        pending.records.append((writer.provenance(kind, path, {}), obj, 0))
+    except ApiError as exc:
+        if exc.status not in (404, 400):
+            raise
+        result.skipped["not found"] += 1  # remembered as known: asking again would only 404 again
+    except MalformedResponse as exc:
+        writer.quarantine(kind, path, {}, exc)
+        raise
+    pending.ids.append(item_id)
 
 
 def catalogue_details(
@@ -378,72 +474,26 @@ def catalogue_details(
     known = KnownIds(ctx.state, kind)
     todo = [i for i in dict.fromkeys(candidate_ids) if not known.is_known(i)]
     writer = UnitWriter(ctx, result, start_seq=known.doc.resume_seq(ctx.run_id))
-    singular = kind[:-1]
-    pending: list = []  # (provenance, item, position): each detail keeps the request that fetched it
-    pending_ids: list[str] = []
-
-    def flush():
-        writer.write_records(kind, list(pending))
-        if pending_ids:
-            known.add(list(pending_ids), run_id=ctx.run_id, next_seq=writer.seq)
-        pending.clear()
-        pending_ids.clear()
+    pending = _PendingDetails(ctx, writer, known, kind)
 
     index = 0
     while index < len(todo):
         if batch_allowed:
             chunk = todo[index : index + BATCH_SIZES[kind]]
-            params = {"ids": ",".join(chunk)}
             try:
-
-                def batch(sp: spotipy.Spotify, c: list[str] = chunk) -> object:
-                    return getattr(sp, kind)(c)
-
-                answer = api.call(f"GET /v1/{kind}", batch, result.stats)
-                objects = answer.get(kind) if isinstance(answer, dict) else None
-                if not isinstance(objects, list):
-                    raise MalformedResponse(f"{kind} batch without a '{kind}' list", status=200, body=_body(api))
+                objects = _fetch_batch(api, writer, result, kind, chunk)
             except ApiError as exc:
                 if exc.status == 403:
                     batch_allowed = False
                     on_batch_forbidden()
                     continue
                 raise
-            except MalformedResponse as exc:
-                writer.quarantine(kind, f"/v1/{kind}", params, exc)
-                raise
-            prov = writer.provenance(kind, f"/v1/{kind}", params)
-            for position, (item_id, obj) in enumerate(zip(chunk, objects, strict=False)):
-                if obj is None:
-                    result.skipped["not found"] += 1
-                else:
-                    pending.append((prov, obj, position))
-                pending_ids.append(item_id)
+            _keep_batch(writer, result, pending, chunk, objects)
             index += len(chunk)
         else:
-            item_id = todo[index]
-            path = f"/v1/{kind}/{item_id}"
-            try:
-
-                def single(sp: spotipy.Spotify, i: str = item_id) -> object:
-                    return getattr(sp, singular)(i)
-
-                obj = api.call(f"GET /v1/{kind}/{{id}}", single, result.stats)
-                if not isinstance(obj, dict) or obj.get("id") != item_id:
-                    raise MalformedResponse(
-                        f"{singular} response without the requested id", status=200, body=_body(api)
-                    )
-                pending.append((writer.provenance(kind, path, {}), obj, 0))
-            except ApiError as exc:
-                if exc.status not in (404, 400):
-                    raise
-                result.skipped["not found"] += 1  # remembered as known: asking again would only 404 again
-            except MalformedResponse as exc:
-                writer.quarantine(kind, path, {}, exc)
-                raise
-            pending_ids.append(item_id)
+            _fetch_single(api, writer, result, pending, todo[index])
             index += 1
-        if len(pending_ids) >= flush_every:
-            flush()
-    flush()
+        if len(pending.ids) >= flush_every:
+            pending.flush()
+    pending.flush()
     return batch_allowed

@@ -136,6 +136,7 @@ class EmulatorApp:
             ("GET", "/v1/me/top/{type}", self.top),
             ("GET", "/v1/me/tracks", self.saved_tracks),
             ("GET", "/v1/me/playlists", self.my_playlists),
+            ("GET", "/v1/playlists/{id}", self.playlist),
             ("GET", "/v1/playlists/{id}/items", self.playlist_items),
             ("GET", "/v1/playlists/{id}/tracks", self.playlist_tracks),
             ("GET", "/v1/artists/{id}", self.artist),
@@ -475,6 +476,31 @@ class EmulatorApp:
             raise ApiError(403, "Forbidden")
         return self._playlist_page(grant, params, match, path="tracks", key="track", max_limit=100, default=100)
 
+    def playlist(self, grant, params, match):
+        """``GET /playlists/{id}``: the playlist object (what configured playlists, PLAYLIST_IDS, fetch).
+
+        Any playlist a listener follows is readable by its listeners, a public one by everyone; a private one
+        of someone else is a 404, as for a playlist that does not exist. The first page of entries comes only
+        for playlists the listener owns or collaborates on (Spotify's definition: ``items`` "is only available
+        for playlists owned by the current user or playlists the user is a collaborator of"; other playlists'
+        entries are a 403 on ``/items``). ``items`` holds a page of 50 (the most ``/items`` serves); the
+        deprecated ``tracks`` page of up to 100 only for extended-quota apps, whose ``/tracks`` still works.
+        """
+        index = self._user(grant)
+        if not is_valid_id(match["id"]):
+            raise ApiError(400, "Invalid base62 id")
+        found = self.world.playlist(match["id"])
+        if found is None or (found[0] != index and not found[1].public):
+            raise ApiError(404, "Resource not found")
+        owner_index, playlist = found
+        body = self._playlist_summary(playlist)
+        del body["items"], body["tracks"]
+        if owner_index == index and (playlist.owned_by_listener or playlist.collaborative):
+            body["items"] = self._entries_page(playlist, path="items", key="item", limit=50, offset=0)
+            if self.mode != DEVELOPMENT:
+                body["tracks"] = self._entries_page(playlist, path="tracks", key="track", limit=100, offset=0)
+        return 200, body
+
     def _playlist_page(self, grant, params, match, *, path: str, key: str, max_limit: int, default: int):
         index = self._user(grant)
         if not is_valid_id(match["id"]):
@@ -487,6 +513,10 @@ class EmulatorApp:
             raise ApiError(403, "Forbidden")
         limit = self._int(params, "limit", default, 1, max_limit)
         offset = self._int(params, "offset", 0, 0, None)
+        return 200, self._entries_page(playlist, path=path, key=key, limit=limit, offset=offset)
+
+    def _entries_page(self, playlist, *, path: str, key: str, limit: int, offset: int) -> dict:
+        """A page of a playlist's entries (tracks, episodes, local files), each under ``key`` (item or track)."""
         shapes = self.shapes()
         cat = self.world.catalogue
         adder = playlist.owner_id
@@ -506,7 +536,7 @@ class EmulatorApp:
             else:
                 entry = shapes.track(cat.tracks[k])
             items.append({"added_at": iso_s(added_ms), "added_by": added_by, "is_local": kind == "local", key: entry})
-        return 200, page(f"{self.api}/playlists/{playlist.id}/{path}", items, playlist.size, limit, offset)
+        return page(f"{self.api}/playlists/{playlist.id}/{path}", items, playlist.size, limit, offset)
 
     def artist(self, grant, params, match):
         return 200, self.shapes().artist(self._lookup("artists", match["id"]))
