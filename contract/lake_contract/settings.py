@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
+from lake_contract.endpoints import EXTRACTOR_SOURCES
+
 
 class SettingsError(ValueError):
     """An environment, event or argument list that does not describe a runnable component."""
@@ -90,8 +92,8 @@ class ExtractorSettings:
     time_safety_margin_seconds: float = 20.0
     searches: tuple[SearchSpec, ...] = ()
     playlist_ids: tuple[str, ...] = ()
-    #: The sources the extractor may run (an event can narrow them). None: not set, every source it knows;
-    #: :meth:`from_environment` resolves it.
+    #: The sources the extractor may run (an event can narrow them). None: not set, every source of the
+    #: endpoint registry; :meth:`from_environment` resolves it.
     sources: tuple[str, ...] | None = None
     api_prefix: str = DEFAULT_API_PREFIX
     token_url: str = DEFAULT_TOKEN_URL
@@ -134,8 +136,9 @@ class ExtractorSettings:
         return env
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str], *, known_sources: Sequence[str]) -> Self:
-        """Parse and validate ``env``; ``known_sources`` are the source names this extractor can run."""
+    def from_environment(cls, env: Mapping[str, str], *, known_sources: Sequence[str] = EXTRACTOR_SOURCES) -> Self:
+        """Parse and validate ``env``; ``known_sources`` are the source names the extractor can run (the
+        endpoint registry's)."""
         lake_dir = _opt(env, LAKE_DIR)
         raw_bucket = _opt(env, RAW_BUCKET)
         if bool(lake_dir) == bool(raw_bucket):
