@@ -1,7 +1,7 @@
 """The curated tables: the one source of truth for their names, columns and partitions.
 
 Everything else is derived from this module: Spark ``StructType``s (``curation.spark_schema``), the Glue
-tables deployed by CDK (``stacks``), the local DuckDB DDL (``spotify_lake.duck``) and ``docs/TABLES.md``.
+tables deployed by CDK (``stacks``), the local DuckDB DDL (``spotify_lake.adapters.duck``) and ``docs/TABLES.md``.
 It must stay free of heavy imports (no pyspark, no aws_cdk) because the Lambda, Glue, CDK and the CLI
 all read it.
 
