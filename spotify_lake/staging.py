@@ -12,7 +12,7 @@ import re
 import secrets
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from lake_contract.keys import (
     RunSummaryKey,
     listener_folders_glob,
 )
+from lake_contract.summaries import ImportSummary
 from spotify_lake.errors import UserError
 
 #: File-name patterns of the streaming-history kinds, from the endpoint registry, tried in its order.
@@ -46,30 +47,6 @@ def export_kind(file_name: str) -> str | None:
 def export_key(kind: str, listener: str, data: bytes, file_name: str) -> str:
     """Raw key of an export file; ``kind`` ``library`` is ``YourLibrary.json`` (saved shows), the rest history."""
     return ExportKey.for_file(kind, listener, hashlib.sha256(data).hexdigest(), file_name).format()
-
-
-@dataclass
-class ImportSummary:
-    run_id: str
-    source: str
-    listener_id: str = ""
-    #: How the listener was found: named by the export, given, or the lake's only listener.
-    listener_how: str = ""
-    staged: list[str] = field(default_factory=list)
-    already_present: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "run_id": self.run_id,
-            "stage": "import",
-            "source": self.source,
-            "listener_id": self.listener_id,
-            "listener_how": self.listener_how,
-            "staged": self.staged,
-            "already_present": self.already_present,
-            "ignored": self.ignored,
-        }
 
 
 def _names(path: Path) -> list[str]:
@@ -253,5 +230,5 @@ def stage_export(path: Path, lake: Path, *, listener: str | None = None, now: da
         (summary.staged if _write_once(lake / key, data) else summary.already_present).append(key)
     target = lake / RunSummaryKey(summary.run_id).format()
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    target.write_text(summary.to_json())
     return summary

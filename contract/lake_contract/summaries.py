@@ -543,6 +543,75 @@ class ExtractionSummary:
         return cls.from_dict(_loads(text))
 
 
+# --- import ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    """One ``spotify-lake import`` of a privacy export: which files it staged into the raw zone."""
+
+    run_id: str
+    source: str
+    listener_id: str = ""
+    #: How the listener was found: named by the export, given, or the lake's only listener.
+    listener_how: str = ""
+    staged: list[str] = field(default_factory=list)
+    already_present: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    stage: str = "import"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "stage": self.stage,
+            "source": self.source,
+            "listener_id": self.listener_id,
+            "listener_how": self.listener_how,
+            "staged": list(self.staged),
+            "already_present": list(self.already_present),
+            "ignored": list(self.ignored),
+        }
+
+    def to_json(self) -> str:
+        # The import has always written its fields in this order, not sorted.
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ImportSummary:
+        w = "import summary"
+        data = _object(data, w)
+        return cls(
+            run_id=_get(data, "run_id", str, w),
+            stage=_get(data, "stage", str, w),
+            source=_get(data, "source", str, w),
+            listener_id=_get(data, "listener_id", str, w),
+            listener_how=_get(data, "listener_how", str, w),
+            staged=_strings(_get(data, "staged", list, w), "staged"),
+            already_present=_strings(_get(data, "already_present", list, w), "already_present"),
+            ignored=_strings(_get(data, "ignored", list, w), "ignored"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ImportSummary:
+        return cls.from_dict(_loads(text))
+
+
+RunSummary = ExtractionSummary | CurationSummary | ImportSummary
+
+
+def parse_run_summary(data: Any) -> RunSummary:
+    """Any ``_runs/`` summary, by its stage; :class:`SummaryError` for an unknown stage or a wrong shape."""
+    data = _object(data, "summary")
+    stage = summary_stage(data)
+    if stage == "extract":
+        return ExtractionSummary.from_dict(data)
+    if stage == "curate":
+        return CurationSummary.from_dict(data)
+    if stage == "import":
+        return ImportSummary.from_dict(data)
+    raise SummaryError(f"summary: unknown stage {stage!r}")
+
+
 def summary_stage(data: dict[str, Any]) -> str:
     """The stage a summary object belongs to (``extract``, ``curate``, ``import``): its ``stage`` field, or
     its run id's prefix for files written before the field existed."""

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from lake_contract.keys import RUNS
-from lake_contract.summaries import CurationSummary, SummaryError, summary_stage
+from lake_contract.summaries import (
+    CurationSummary,
+    ExtractionSummary,
+    ImportSummary,
+    RunSummary,
+    SummaryError,
+    parse_run_summary,
+    summary_stage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,26 +54,24 @@ def _load(path: Path) -> dict[str, Any] | None:
 
 def read_runs(lake: Path) -> RunFigures:
     figures = RunFigures()
-    summaries = []
+    runs: list[RunSummary] = []
     for path in sorted((lake / RUNS).glob("*.json")):
         data = _load(path)
         if data is None:
             figures.unreadable.append(path.name)
             continue
-        summaries.append((path.name, data))
-    summaries.sort(key=lambda s: (str(s[1].get("started_at", "")), str(s[1].get("run_id", ""))))
-    curations: list[CurationSummary] = []
-    for name, s in summaries:
-        stage = summary_stage(s)
+        stage = summary_stage(data)
         figures.runs_by_stage[stage] = figures.runs_by_stage.get(stage, 0) + 1
-        if stage == "extract" and isinstance(s.get("mode"), str):
-            figures.mode = s["mode"]
-        if s.get("stage") == "curate":
-            try:
-                curations.append(CurationSummary.from_dict(s))
-            except SummaryError as exc:
-                logger.warning("run summary %s unreadable: %s", name, exc)
-                figures.unreadable.append(name)
+        try:
+            runs.append(parse_run_summary(data))
+        except SummaryError as exc:
+            logger.warning("run summary %s unreadable: %s", path.name, exc)
+            figures.unreadable.append(path.name)
+    runs.sort(key=_started)
+    extractions = [run for run in runs if isinstance(run, ExtractionSummary)]
+    if extractions:
+        figures.mode = extractions[-1].mode
+    curations = [run for run in runs if isinstance(run, CurationSummary)]
     refreshes = [i for i, s in enumerate(curations) if s.full_refresh]
     for run in curations[refreshes[-1] if refreshes else 0 :]:
         figures.curation_runs += 1
@@ -78,3 +84,9 @@ def read_runs(lake: Path) -> RunFigures:
         for reason, count in totals.quarantined.items():
             figures.quarantined_by_reason[reason] = figures.quarantined_by_reason.get(reason, 0) + count
     return figures
+
+
+def _started(run: RunSummary) -> tuple[str, str]:
+    """Runs in the order they started (an import records no start: its run id orders it among its peers)."""
+    started = "" if isinstance(run, ImportSummary) else run.started_at
+    return started, run.run_id

@@ -10,8 +10,10 @@ from lake_contract.summaries import (
     CheckResult,
     CurationSummary,
     ExtractionSummary,
+    ImportSummary,
     SourceAccount,
     SummaryError,
+    parse_run_summary,
     summary_stage,
     unbalanced_sources,
 )
@@ -94,7 +96,7 @@ def test_malformed_summaries_say_where():
         CurationSummary.from_dict({**curation_summary().to_dict(), "full_refresh": "false"})
 
 
-def test_extraction_summary_round_trips():
+def extraction_summary_data(run_id: str = "extract-1", mode: str = "development") -> dict:
     unit = {
         "source": "recently_played", "unit": "recently_played", "listener_id": "l1", "status": "finished",
         "items_written": 50, "raw_keys": ["raw/k"], "requests": {"200": 2}, "throttled_seconds": 0.0,
@@ -102,9 +104,9 @@ def test_extraction_summary_round_trips():
         "gap": {"cursor": "2026-12-01T00:00:00.000Z", "oldest_returned": "2026-12-01T01:00:00.000Z", "detail": "d"},
         "error": None, "error_type": None,
     }  # fmt: skip
-    data = {
-        "run_id": "extract-1", "stage": "extract", "started_at": "s", "finished_at": "f", "status": "finished",
-        "checkpoint_reason": None, "mode": "development", "batch_lookups": False, "lake": "s3://raw",
+    return {
+        "run_id": run_id, "stage": "extract", "started_at": "s", "finished_at": "f", "status": "finished",
+        "checkpoint_reason": None, "mode": mode, "batch_lookups": False, "lake": "s3://raw",
         "requests_total": 3, "requests_by_status": {"200": 3}, "throttled_seconds": 0, "items_written": 50,
         "gaps_detected": 1, "quarantined": 0, "error": None, "error_type": None,
         "listeners": [{"listener": "listener #1", "listener_id": "l1", "status": "done", "error": None}],
@@ -117,9 +119,46 @@ def test_extraction_summary_round_trips():
         },
         "units": [unit],
     }  # fmt: skip
+
+
+def test_extraction_summary_round_trips():
+    data = extraction_summary_data()
     text = json.dumps(data, indent=2, sort_keys=True)
     parsed = ExtractionSummary.from_json(text)
     assert parsed.to_json() == text  # an int 0 stays 0, a float 0.0 stays 0.0
     assert parsed.sources["recently_played"].gaps[0].listener_id == "l1"
     assert summary_stage(data) == "extract"
     assert summary_stage({"run_id": "import-20261201-x"}) == "import"
+
+
+IMPORT_FILE = """{
+  "run_id": "import-20261201T030000Z-0a1b2c",
+  "stage": "import",
+  "source": "my_spotify_data.zip",
+  "listener_id": "0123456789abcdef",
+  "listener_how": "named by the export",
+  "staged": [
+    "raw/source=export/endpoint=streaming_history_extended/listener=0123456789abcdef/sha256=ab/x.json"
+  ],
+  "already_present": [],
+  "ignored": [
+    "Spotify Extended Streaming History/ReadMeFirst_ExtendedStreamingHistory.pdf"
+  ]
+}
+"""
+
+
+def test_import_summary_reads_and_writes_the_file_the_import_has_always_written():
+    summary = ImportSummary.from_json(IMPORT_FILE)
+    assert summary.listener_how == "named by the export"
+    assert summary.staged[0].endswith("/x.json")
+    assert summary.to_json() == IMPORT_FILE  # field order as written, not sorted
+
+
+def test_any_run_summary_parses_by_its_stage():
+    assert isinstance(parse_run_summary(json.loads(IMPORT_FILE)), ImportSummary)
+    assert isinstance(parse_run_summary(curation_summary().to_dict()), CurationSummary)
+    with pytest.raises(SummaryError, match="unknown stage 'export'"):
+        parse_run_summary({"run_id": "export-1", "stage": "export"})
+    with pytest.raises(SummaryError, match="import summary: staged missing"):
+        parse_run_summary({k: v for k, v in json.loads(IMPORT_FILE).items() if k != "staged"})
