@@ -13,6 +13,7 @@ from spotify_lake.report import build_report
 from spotify_lake.report.build import SVG_BUDGET, _render
 from spotify_lake.report.charts import CHARTS, CHARTS_BY_VIEW
 from spotify_lake.report.sqlfiles import view_files
+from tests.unit.test_contract_summaries import extraction_summary_data
 
 from . import dataset
 from .dataset import A
@@ -92,12 +93,8 @@ def report(tmp_path_factory):
     (lake / "_runs" / "curate-20240630T120000Z-abc123.json").write_text(json.dumps(CURATE_RUN))
     (lake / "_runs" / "extract-20240630T110000Z-def456.json").write_text(
         json.dumps(
-            {
-                "run_id": "extract-20240630T110000Z-def456",
-                "stage": "extract",
-                "mode": "extended",
-                "started_at": "2024-06-30T11:00:00Z",
-            }
+            extraction_summary_data("extract-20240630T110000Z-def456", mode="extended")
+            | {"started_at": "2024-06-30T11:00:00Z"}
         )
     )
     out = tmp_path_factory.mktemp("report")
