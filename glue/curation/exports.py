@@ -1,7 +1,13 @@
 """Privacy-export files (JSON arrays) to play candidates, with whole-file and per-record quarantine reasons.
 
-Input: one row per raw export object (``raw_object``, ``text``), read with ``spark.read.text(wholetext=True)``
-so that a file Spark's JSON reader would silently drop is still seen and quarantined with its path.
+Two readings of the same files, one result (docs/CURATION.md, "Reading exports"):
+
+- :func:`reader_records`: rows of Spark's own JSON reader (multi-line, the declared schema, a corrupt-record
+  flag): one streamed pass, one file's records in memory at a time. It is exact for a file that it reads as
+  two or more records and no corrupt row: such a file is a JSON array of objects.
+- :func:`explode_export_files`: whole files as text (``binaryFile``), parsed with ``from_json``: the exact
+  reading of every other file (unreadable, empty, a single object or record, an array holding non-objects),
+  each quarantined with its reason and path. Such files are few and small.
 """
 
 from __future__ import annotations
@@ -38,13 +44,13 @@ def without_bom(text: Column) -> Column:
     return F.when(text.startswith("\ufeff"), text.substr(F.lit(2), F.length(text))).otherwise(text)
 
 
-def file_reason(text: Column, records: Column) -> Column:
+def file_reason(text: Column, records: Column, valid_utf8: Column) -> Column:
     """Why a whole export file cannot be read, or null when it parses as a JSON array."""
     body = F.ltrim(without_bom(text))
     first = F.substring(body, 1, 1)
     return (
         F.when(text.isNull() | (F.length(F.trim(text)) == 0), F.lit("empty file"))
-        .when(F.instr(text, "\ufffd") > 0, F.lit("not valid UTF-8"))
+        .when(~valid_utf8, F.lit("not valid UTF-8"))
         .when(first == "{", F.lit("JSON object instead of an array"))
         .when(first != "[", F.lit("not JSON"))
         .when(records.isNull(), F.lit("malformed or truncated JSON array"))
@@ -52,21 +58,25 @@ def file_reason(text: Column, records: Column) -> Column:
 
 
 def explode_export_files(files: DataFrame) -> DataFrame:
-    """(raw_object, text) -> one row per array element, or one row with record_index -1 for an unreadable file.
+    """(raw_object, content) -> one row per array element, or one row with record_index -1 for an unreadable
+    file. ``content`` is the file's bytes: a file may hold U+FFFD itself (real exports do, in names Spotify
+    mangled), which is not a decoding error (:func:`decoded`).
 
     Columns: raw_object, kind, listener_id, file_name, record_index, rec (struct of strings, null for a
     whole-file failure), file_reason.
     """
+    text, valid_utf8 = decoded(F.col("content"))
     body = without_bom(F.col("text"))
-    parsed = files.select(
+    parsed = files.select(text.alias("text"), valid_utf8.alias("valid_utf8"), "raw_object").select(
         "raw_object",
         export_kind(F.col("raw_object")).alias("kind"),
         F.regexp_extract("raw_object", _EXPORT_KEY.regex, _EXPORT_KEY.group("listener_id")).alias("listener_id"),
         F.regexp_extract("raw_object", _EXPORT_KEY.regex, _EXPORT_KEY.group("file_name")).alias("file_name"),
         "text",
+        "valid_utf8",
         F.from_json(body, raw_schemas.EXPORT_FILE).alias("records"),
     )
-    checked = parsed.select("*", file_reason(F.col("text"), F.col("records")).alias("file_reason"))
+    checked = parsed.select("*", file_reason(F.col("text"), F.col("records"), F.col("valid_utf8")).alias("file_reason"))
     # Reason and head are computed per file in the projection above, not beside the generator (where they
     # would be evaluated per generated row). One generator covers both outcomes, so every file is read and
     # parsed once: a readable file explodes into its records, an unreadable one into a single null record.
@@ -106,6 +116,71 @@ def explode_export_files(files: DataFrame) -> DataFrame:
     )
 
 
+def decoded(content: Column) -> tuple[Column, Column]:
+    """(text, valid_utf8) of a file's bytes: invalid sequences decode to U+FFFD, so the bytes are UTF-8 exactly
+    when decoding and encoding again gives them back."""
+    text = F.decode(content, "UTF-8")
+    return text, F.encode(text, "UTF-8") == content
+
+
+#: The corrupt-record column Spark's JSON reader fills for a file it cannot read (not a column of the export).
+CORRUPT_COLUMN = "_corrupt_record"
+#: What Spark's JSON reader is given: the export's fields (as strings) and the corrupt-record column.
+READER_SCHEMA = T.StructType([*raw_schemas.EXPORT_ROW.fields, T.StructField(CORRUPT_COLUMN, T.StringType())])
+#: A file that the reader reads as fewer records than this may be a single JSON object (which it also reads as
+#: one record) or something without records: such files take the whole-file reading.
+MIN_READER_RECORDS = 2
+
+
+#: The columns of :func:`file_attributes`' rows: what every record of a file shares, from its key.
+FILE_ATTRIBUTES = "raw_object string, kind string, listener_id string, file_name string"
+
+
+def file_attributes(keys_of_files: list[str]) -> list[tuple[str, str, str, str]]:
+    """(raw_object, kind, listener_id, file_name) of each export file: parsed once per file on the driver, not
+    once per record (:func:`reader_records` joins them)."""
+    rows = []
+    for key in keys_of_files:
+        found = _EXPORT_KEY.search(key) or {}
+        rows.append((key, found.get("kind", ""), found.get("listener_id", ""), found.get("file_name", "")))
+    return rows
+
+
+def reader_records(rows: DataFrame, attributes: DataFrame) -> DataFrame:
+    """Rows of Spark's JSON reader (``raw_object``, ``_position``, the :data:`READER_SCHEMA` columns) in the
+    shape of :func:`explode_export_files`, plus ``_corrupt``. ``attributes`` is :func:`file_attributes` (a row
+    per file: broadcast)."""
+    return rows.join(F.broadcast(attributes), "raw_object").select(
+        "raw_object",
+        "kind",
+        "listener_id",
+        "file_name",
+        F.col("_position").alias("record_index"),
+        F.struct(*[F.col(f.name) for f in raw_schemas.EXPORT_ROW.fields]).alias("rec"),
+        F.lit(None).cast("string").alias("file_reason"),
+        F.lit(None).cast("string").alias("file_text"),
+        F.col(CORRUPT_COLUMN).isNotNull().alias("_corrupt"),
+    )
+
+
+def file_stats(candidates: DataFrame) -> DataFrame:
+    """Per raw object of :func:`reader_records`' candidates: the number of records, the first and last
+    ``_record_index``, and whether any row is corrupt. One small aggregation: a row per file."""
+    return candidates.groupBy("raw_object").agg(
+        F.count(F.lit(1)).alias("_records"),
+        F.min("_record_index").alias("_first"),
+        F.max("_record_index").alias("_last"),
+        F.max(F.col("_corrupt").cast("int")).alias("_corrupt_rows"),
+    )
+
+
+def is_exact(records: int, first: int, last: int, corrupt_rows: int) -> bool:
+    """Whether the reader's reading of a file is exact (see the module docstring): two or more records, none
+    corrupt, and positions 0 to records - 1 (the file was its task's only input, so ``_position`` is the
+    record's position in the array; a file that shared a task fails this and is read whole instead)."""
+    return records >= MIN_READER_RECORDS and corrupt_rows == 0 and first == 0 and last == records - 1
+
+
 def _rec(name: str) -> Column:
     return F.col(f"rec.{name}")
 
@@ -135,8 +210,9 @@ def record_reason(played_at: Column, ms_raw: Column, ms: Column, now: Column) ->
     return reason
 
 
-def export_plays(records: DataFrame, now: Column) -> DataFrame:
-    """Exploded export records -> play candidates (plays columns + provenance + ``_reason``)."""
+def export_plays(records: DataFrame, now: Column, keep: tuple[str, ...] = ()) -> DataFrame:
+    """Exploded export records -> play candidates (plays columns + provenance + ``_reason``), and the
+    ``keep`` columns of ``records`` unchanged."""
     ts_text = F.coalesce(_rec("ts"), _rec("endTime"))
     played_at = F.when(
         ts_text.rlike(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"),
@@ -214,6 +290,7 @@ def export_plays(records: DataFrame, now: Column) -> DataFrame:
             reason.isNotNull(),
             F.coalesce(F.col("file_text"), F.substring(F.to_json("rec"), 1, MAX_RECORD_CHARS)),
         ).alias("_raw_text"),
+        *keep,
     )
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from curation import api, exports, plays, quality, schema
+from curation import api, plays, quality, schema
 from curation.accounting import quarantine_objects, quarantine_rows, source_figures, split
 from curation.catalog import Catalog
 from curation.lake import LakeFS, LakePaths, RawObject
@@ -32,11 +32,10 @@ from curation.reading import (
     empty_lines,
     endpoint_of,
     export_kind,
-    library_shows,
     read_api_lines,
     read_existing,
+    read_export_candidates,
     read_manifest,
-    read_whole_files,
     union,
     unreadable_api_objects,
     write_manifest,
@@ -166,7 +165,7 @@ def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str
         )
     )
     kept = plays.kept_plays(merged)
-    stage(state, PLAYS, kept, months)
+    stage(state, PLAYS, kept, months, clustered=True)
     return kept
 
 
@@ -294,9 +293,7 @@ def _read_inputs(
     non_empty = [o for o in groups["export"] if o.length > 0]
     if not non_empty:
         return envelopes, None, reads
-    records = exports.explode_export_files(read_whole_files(spark, non_empty))
-    typed = exports.type_combined_account_rows(exports.export_plays(records, state.now_col), library_shows(state))
-    export_candidates = state.persist(typed)
+    export_candidates = read_export_candidates(state, non_empty)
     reads.append(export_candidates.select(F.col("source").alias("_source")))
     return envelopes, export_candidates, reads
 

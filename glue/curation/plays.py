@@ -188,17 +188,21 @@ def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> D
     ``families`` are the families the candidates may contain (known from the raw objects read and whether
     curated rows were read back). A step whose two sides cannot both be present is skipped: it could pair
     nothing, and each step scans every row several times (a first import of an export is export-only).
+
+    The rows come back hash-partitioned by ``play_month`` (the plays table's partition key).
     """
-    rows = _label_within_family(candidates)
+    # Every row of a play shares its play month (the play_id includes the end second), and so does every pair
+    # of rows the overlap rule compares once earlier months are carried in (:func:`with_overlaps`): one
+    # shuffle by month serves the dedupe window, the overlap window and the partitioned write.
+    rows = _label_within_family(candidates.withColumn("play_month", play_month()).repartition("play_month"))
+    paired = False
     if {_API, identity.API_EXPORT_SURVIVOR} <= families:
-        rows = _merge_api_into_export(rows)
+        rows, paired = _merge_api_into_export(_with_pairing_columns(rows)), True
     if _ACCOUNT in families and families - {_ACCOUNT}:
-        rows = _merge_account(rows)
-    return (
-        rows.withColumn("is_stream", is_stream())
-        .withColumn("play_month", play_month())
-        .drop("_t", "_name_key", "_rid", "_family")
-    )
+        rows, paired = _merge_account(_with_pairing_columns(rows)), True
+    if paired:  # the merge steps' joins shuffled the rows by row id: cluster them by month again
+        rows = rows.repartition("play_month")
+    return rows.withColumn("is_stream", is_stream()).drop("_t", "_name_key", "_rid", "_family")
 
 
 def _duplicate_order() -> list[Column]:
@@ -215,14 +219,25 @@ def _duplicate_order() -> list[Column]:
 
 
 def _label_within_family(candidates: DataFrame) -> DataFrame:
-    """Step 1, plus the helper columns of steps 2 and 3 (``_family``, ``_rid``, ``_t``, ``_name_key``)."""
-    order = Window.partitionBy("play_id", "_family").orderBy(*_duplicate_order())
+    """Step 1: ``_fate`` within each (play_id, family), plus the ``_family`` column the other steps use.
+
+    ``play_month`` leads the window's keys: it adds nothing to the grouping (a play_id fixes the month) but
+    lets the window reuse the rows' clustering by month instead of shuffling them by play_id."""
+    order = Window.partitionBy("play_month", "play_id", "_family").orderBy(*_duplicate_order())
+    return candidates.withColumn("_family", family(F.col("source"))).withColumn(
+        "_fate", F.when(F.row_number().over(order) == 1, "kept").otherwise("duplicate")
+    )
+
+
+def _with_pairing_columns(rows: DataFrame) -> DataFrame:
+    """The helper columns of steps 2 and 3 (``_rid``, ``_t``, ``_name_key``), added only when a step runs:
+    they are wide strings no export-only run needs."""
+    if "_rid" in rows.columns:
+        return rows
     return (
-        candidates.withColumn("_family", family(F.col("source")))
-        .withColumn("_rid", _row_id())
+        rows.withColumn("_rid", _row_id())
         .withColumn("_t", F.col("played_at").cast("double"))
         .withColumn("_name_key", name_key())
-        .withColumn("_fate", F.when(F.row_number().over(order) == 1, "kept").otherwise("duplicate"))
     )
 
 
@@ -302,10 +317,18 @@ def with_overlaps(kept: DataFrame) -> DataFrame:
     """
     end_ms = F.col("played_at").cast("double") * 1000
     start_ms = end_ms - F.col("ms_played")
-    device = Window.partitionBy("listener_id", "platform").orderBy("played_at", "play_id")
-    before = device.rowsBetween(Window.unboundedPreceding, -1)
     known = F.col("platform").isNotNull() & F.col("ms_played").isNotNull()
-    timed = kept.withColumn("_prev_end", F.when(known, F.max(F.when(known, end_ms)).over(before)))
+    device = ["listener_id", "platform"]
+    # The window runs per device and month (the rows are clustered by month, and one device's whole history
+    # in one window would be one task); the latest end on the device in earlier months is carried in.
+    month = Window.partitionBy("play_month", *device).orderBy("played_at", "play_id")
+    before = month.rowsBetween(Window.unboundedPreceding, -1)
+    month_ends = kept.where(known).groupBy(*device, "play_month").agg(F.max(end_ms).alias("_month_end"))
+    earlier_months = Window.partitionBy(*device).orderBy("play_month").rowsBetween(Window.unboundedPreceding, -1)
+    carried = month_ends.select(*device, "play_month", F.max("_month_end").over(earlier_months).alias("_carried"))
+    timed = kept.join(F.broadcast(carried), [*device, "play_month"], "left").withColumn(
+        "_prev_end", F.when(known, F.greatest(F.max(F.when(known, end_ms)).over(before), F.col("_carried")))
+    )
     covered = F.greatest(F.least(F.col("_prev_end"), end_ms) - start_ms, F.lit(0.0))
     overlapped = known & F.col("_prev_end").isNotNull() & (F.col("_prev_end") > start_ms)
     return (
@@ -316,11 +339,12 @@ def with_overlaps(kept: DataFrame) -> DataFrame:
                 overlapped, F.greatest(F.col("ms_played") - F.round(covered).cast("bigint"), F.lit(0).cast("bigint"))
             ).otherwise(F.col("ms_played")),
         )
-        .drop("_prev_end")
+        .drop("_prev_end", "_carried")
     )
 
 
 def kept_plays(merged: DataFrame) -> DataFrame:
-    """The rows to write, in the table's column order, with the overlap columns computed over them."""
+    """The rows to write, in the table's column order, with the overlap columns computed over them; still
+    clustered by ``play_month`` as :func:`merge_plays` left them (the table's partition key)."""
     cols = [f.name for f in struct_type(PLAYS).fields]
     return with_overlaps(merged.where(F.col("_fate") == "kept")).select(*cols)

@@ -22,25 +22,29 @@ def version_uri(state: RunState, table: Table) -> str:
     return state.paths.uri(version_prefix(table.name, state.version)).rstrip("/")
 
 
-def stage(state: RunState, table: Table, rows: DataFrame, affected: set[str] | None = None) -> None:
+def stage(
+    state: RunState, table: Table, rows: DataFrame, affected: set[str] | None = None, *, clustered: bool = False
+) -> None:
     """Write ``rows`` (the table's final content for the partitions it holds) as this run's version of it:
-    a fresh prefix no reader follows until :func:`publish` switches the catalog to it."""
+    a fresh prefix no reader follows until :func:`publish` switches the catalog to it.
+
+    ``clustered``: the rows are already hash-partitioned by the table's partition key (one task per key), so
+    the write sorts them in place instead of shuffling them again."""
     schema = struct_type(table)
     rows = rows.select(*[F.col(f.name).cast(f.dataType) for f in schema.fields])
     target = version_uri(state, table)
     with timed(f"stage {table.name}"):
-        _write_staged(table, rows, target)
+        _write_staged(table, rows, target, clustered)
     state.staged[table.name] = table
     state.affected[table.name] = set(affected or ())
 
 
-def _write_staged(table: Table, rows: DataFrame, target: str) -> None:
+def _write_staged(table: Table, rows: DataFrame, target: str, clustered: bool) -> None:
     part = table.partition_key
     if part is not None:
         order = [k for k in table.key if k != part]
-        rows.repartition(part).sortWithinPartitions(part, *order).write.mode("overwrite").partitionBy(part).parquet(
-            target
-        )
+        grouped = rows if clustered else rows.repartition(part)
+        grouped.sortWithinPartitions(part, *order).write.mode("overwrite").partitionBy(part).parquet(target)
     else:
         rows.coalesce(1).sortWithinPartitions(*table.key).write.mode("overwrite").parquet(target)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -132,14 +133,78 @@ def unreadable_api_objects(spark: SparkSession, objects: list[RawObject]) -> dic
     return dict(problems.collect())
 
 
-def read_whole_files(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
-    """One row per object with its text. ``binaryFile`` (not ``text``) so that an empty file still yields a
-    row and bytes that are not UTF-8 decode to U+FFFD, which the export checks recognise."""
+def read_contents(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
+    """One row per object with its bytes (``raw_object``, ``content``). ``binaryFile`` (not ``text``) so that
+    an empty file still yields a row and bytes that are not UTF-8 can be recognised."""
     files = spark.read.format("binaryFile").load([spark_path(o.path) for o in objects])
-    return files.select(
-        _raw_key("path").alias("raw_object"),
-        F.decode("content", "UTF-8").alias("text"),
+    return files.select(_raw_key("path").alias("raw_object"), "content")
+
+
+def read_whole_files(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
+    """One row per object with its text (bytes that are not UTF-8 decode to U+FFFD)."""
+    return read_contents(spark, objects).select("raw_object", F.decode("content", "UTF-8").alias("text"))
+
+
+#: Local and Glue file splitting: with this maximum every multi-line JSON file (never split) is a task of its
+#: own, so a record's position in its task is its position in its file.
+ONE_FILE_PER_TASK = {"spark.sql.files.maxPartitionBytes": "1"}
+
+
+@contextmanager
+def session_conf(spark: SparkSession, settings: Mapping[str, str]) -> Iterator[None]:
+    """``settings`` on the session for the duration of the block, then the values before."""
+    before = {k: spark.conf.get(k, None) for k in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, earlier in before.items():
+            if earlier is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, earlier)
+
+
+def read_export_rows(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
+    """Spark's multi-line JSON reader over export files, with the declared schema and a corrupt-record column:
+    one row per record (``raw_object``, ``_position``, the :data:`exports.READER_SCHEMA` columns).
+
+    ``_position`` counts the records of the row's task from 0, taken at the scan: the record's position in its
+    file when the file is its task's only input (run the first action under :data:`ONE_FILE_PER_TASK`;
+    ``exports.is_exact`` checks it)."""
+    rows = (
+        spark.read.schema(exports.READER_SCHEMA)
+        .option("multiLine", "true")
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", exports.CORRUPT_COLUMN)
+        .json([spark_path(o.path) for o in objects])
     )
+    task_start = F.shiftleft(F.spark_partition_id().cast("bigint"), 33)  # monotonically_increasing_id's layout
+    position = F.monotonically_increasing_id() - task_start
+    return rows.select(_raw_object_col().alias("raw_object"), position.alias("_position"), "*")
+
+
+def read_export_candidates(state: RunState, objects: list[RawObject]) -> DataFrame:
+    """Play candidates of non-empty export files (``exports.export_plays`` rows), typed by the lake's libraries.
+
+    Every file is read once by Spark's JSON reader, one file per task (persisted); the files that reading is
+    not exact for are read again whole, the exact and slower way (``curation.exports``: few, small files)."""
+    spark, now = state.spark, state.now_col
+    attributes = spark.createDataFrame(exports.file_attributes([o.key for o in objects]), exports.FILE_ATTRIBUTES)
+    with session_conf(spark, ONE_FILE_PER_TASK):
+        records = exports.reader_records(read_export_rows(spark, objects), attributes)
+        streamed = state.persist(exports.export_plays(records, now, keep=("_corrupt",)))
+        stats = exports.file_stats(streamed).collect()  # a row per file; the first action: it fills the cache
+    exact = [(r.raw_object,) for r in stats if exports.is_exact(r._records, r._first, r._last, r._corrupt_rows)]
+    exact_files = spark.createDataFrame(exact, "raw_object string")
+    candidates = streamed.join(F.broadcast(exact_files), "raw_object", "left_semi").drop("_corrupt")
+    read_exactly = {key for (key,) in exact}
+    others = [o for o in objects if o.key not in read_exactly]
+    if others:
+        whole = exports.export_plays(exports.explode_export_files(read_contents(spark, others)), now)
+        candidates = candidates.unionByName(state.persist(whole))
+    return exports.type_combined_account_rows(candidates, library_shows(state))
 
 
 def library_shows(state: RunState) -> DataFrame | None:

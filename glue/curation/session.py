@@ -26,6 +26,10 @@ SETTINGS: dict[str, str] = {
     # broadcast at run time. (Spark 3.5's default, stated because the job relies on it.)
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    # A cached frame keeps the partitioning it was built with (Spark 3.5 forgets it by default, so that
+    # adaptive execution may change it): the merged plays, clustered by month, then feed the overlap window
+    # and the partitioned write without another shuffle (curation.plays.merge_plays).
+    "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "false",
 }
 
 #: Input bytes per shuffle partition when the job sizes ``spark.sql.shuffle.partitions`` itself.

@@ -8,7 +8,7 @@ audiobook plays are keyed like the project keys them.
 
 Run one baseline in its own process (the harness measures the whole process tree)::
 
-    python -m spotify_lake.bench.baselines duckdb|pandas|spark_inferred INPUT_DIR OUTPUT_DIR
+    python -m spotify_lake.bench.baselines duckdb|pandas|spark_inferred|spark_declared INPUT_DIR OUTPUT_DIR
 
 It prints one JSON line ``{"engine": ..., "rows_out": ...}``; the harness recounts rows from the Parquet
 footers itself and does not trust that figure.
@@ -55,7 +55,7 @@ EXPORT_FIELDS: dict[str, str] = {
 #: Order in which a play's identifying URI is taken (the lake's own rule, whose URI order the baselines share).
 URI_FIELDS = EXPORT_URI_FIELDS
 
-ENGINES = ("duckdb", "pandas", "spark_inferred")
+ENGINES = ("duckdb", "pandas", "spark_inferred", "spark_declared")
 
 
 def input_files(input_dir: Path) -> list[Path]:
@@ -107,17 +107,15 @@ def run_pandas(input_dir: Path, output_dir: Path) -> int:
     return 0
 
 
-def run_spark_inferred(input_dir: Path, output_dir: Path) -> int:
-    """Spark with schema inference: how a crawler-style pipeline reads the export (no declared schema)."""
+def _spark_session(app: str, input_dir: Path):
     from pyspark.sql import SparkSession
-    from pyspark.sql import functions as F
 
     from curation.session import shuffle_partitions
 
     partitions = shuffle_partitions(sum(p.stat().st_size for p in input_files(input_dir)), os.cpu_count() or 1)
-    spark = (
+    return (
         SparkSession.builder.master(os.environ.get("BENCH_SPARK_MASTER", "local[*]"))
-        .appName("bench-spark-inferred")
+        .appName(app)
         # The resources of the project's local curate run (2 GiB driver heap, one shuffle partition per
         # 128 MiB of input and at least one per core), so the difference measured is the job, not tuning.
         .config("spark.ui.enabled", "false")
@@ -126,22 +124,52 @@ def run_spark_inferred(input_dir: Path, output_dir: Path) -> int:
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
+
+
+def _spark_dedupe_write(df, output_dir: Path) -> None:
+    """The peers' shared Spark step: one row per (ts, uri), end time parsed, written by month of play."""
+    from pyspark.sql import functions as F
+
+    present = [c for c in URI_FIELDS if c in df.columns]
+    out = (
+        df.withColumn("uri", F.coalesce(*[F.col(c) for c in present]))
+        .dropDuplicates(["ts", "uri"])
+        .withColumn("played_at", F.to_timestamp("ts"))
+        .withColumn("play_month", F.substring("ts", 1, 7))
+    )
+    out.write.mode("overwrite").partitionBy("play_month").parquet(str(output_dir))
+
+
+def run_spark_inferred(input_dir: Path, output_dir: Path) -> int:
+    """Spark with schema inference: how a crawler-style pipeline reads the export (no declared schema)."""
+    spark = _spark_session("bench-spark-inferred", input_dir)
     try:
-        df = spark.read.option("multiLine", "true").json(str(input_dir))
-        present = [c for c in URI_FIELDS if c in df.columns]
-        out = (
-            df.withColumn("uri", F.coalesce(*[F.col(c) for c in present]))
-            .dropDuplicates(["ts", "uri"])
-            .withColumn("played_at", F.to_timestamp("ts"))
-            .withColumn("play_month", F.substring("ts", 1, 7))
-        )
-        out.write.mode("overwrite").partitionBy("play_month").parquet(str(output_dir))
+        _spark_dedupe_write(spark.read.option("multiLine", "true").json(str(input_dir)), output_dir)
     finally:
         spark.stop()
     return 0
 
 
-RUNNERS = {"duckdb": run_duckdb, "pandas": run_pandas, "spark_inferred": run_spark_inferred}
+def run_spark_declared(input_dir: Path, output_dir: Path) -> int:
+    """Spark with the project's declared export schema: what any Spark job doing the same read, dedupe and
+    write costs here (one pass over the JSON, no inference), the floor a Spark curation can approach."""
+    from curation.raw_schemas import EXPORT_ROW
+
+    spark = _spark_session("bench-spark-declared", input_dir)
+    try:
+        df = spark.read.schema(EXPORT_ROW).option("multiLine", "true").json(str(input_dir))
+        _spark_dedupe_write(df, output_dir)
+    finally:
+        spark.stop()
+    return 0
+
+
+RUNNERS = {
+    "duckdb": run_duckdb,
+    "pandas": run_pandas,
+    "spark_inferred": run_spark_inferred,
+    "spark_declared": run_spark_declared,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from spotify_lake.bench.rss import Measurement, run_measured
 #: The Spotify user id the benchmark export is imported for.
 BENCH_USER_ID = "bench-listener"
 #: Every engine of the transform comparison, in the order of the first repeat.
-ENGINES = ("project", "duckdb", "pandas", "spark_inferred")
+ENGINES = ("project", "duckdb", "pandas", "spark_inferred", "spark_declared")
 
 
 def subprocess_env() -> dict[str, str]:

@@ -159,6 +159,7 @@ def run_transform(cfg: BenchConfig, data: ExportData) -> dict[str, Any]:
             "project_over_duckdb": _ratio(secs.get("project"), secs.get("duckdb")),
             "pandas_over_project": _ratio(secs.get("pandas"), secs.get("project")),
             "spark_inferred_over_project": _ratio(secs.get("spark_inferred"), secs.get("project")),
+            "project_over_spark_declared": _ratio(secs.get("project"), secs.get("spark_declared")),
         },
         "repeats": cfg.repeats,
         "order": "alternating: " + " ".join(cfg.engines) + ", then reversed, ...",

@@ -10,11 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from spotify_lake.bench.engines import ENGINES
 from spotify_lake.errors import UserError
 
 SCALES = ("tiny", "small", "medium", "large")
 SECTIONS = ("transform", "scaling", "queries", "api", "cost")
-ENGINES = ("project", "duckdb", "pandas", "spark_inferred")
 
 
 def _csv(allowed: tuple[str, ...], what: str):

@@ -39,7 +39,7 @@ def test_results_have_every_field_of_the_issue(tiny_results):
         assert key in results, key
     assert set(ISSUE_SHAPE["machine"]) <= set(results["machine"])
     assert set(ISSUE_SHAPE["transform"]) <= set(results["transform"])
-    assert set(results["transform"]["engines"]) == {"project", "duckdb", "pandas", "spark_inferred"}
+    assert set(results["transform"]["engines"]) == {"project", "duckdb", "pandas", "spark_inferred", "spark_declared"}
     for name, engine in results["transform"]["engines"].items():
         assert "error" not in engine, (name, engine)
         assert set(ISSUE_SHAPE["engine"]) <= set(engine), name

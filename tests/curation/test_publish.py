@@ -57,8 +57,8 @@ def test_a_reader_sees_old_or_new_partitions_at_every_step_of_a_run(spark, tmp_p
         monkeypatch.setattr(LakeFS, name, watching(getattr(LakeFS, name)))
     write_staged = publishing._write_staged
 
-    def staged_then_look(table, rows, target):
-        write_staged(table, rows, target)
+    def staged_then_look(table, rows, target, clustered):
+        write_staged(table, rows, target, clustered)
         look(f"version of {table.name} written")
 
     monkeypatch.setattr(publishing, "_write_staged", staged_then_look)

@@ -209,12 +209,12 @@ def test_generator_identity_agrees_with_curation_on_every_shape(spark, shapes):
                 kind = export_kind(base)
                 if kind is None:
                     continue
-                text = archive.read(name).decode("utf-8")
+                content = archive.read(name)
                 key = f"raw/source=export/endpoint=streaming_history_{kind}/listener=L/sha256={path.stem}/{base}"
-                files.append((key, text))
-                for i, row in enumerate(json.loads(text.removeprefix("\ufeff"))):
+                files.append((key, bytearray(content)))
+                for i, row in enumerate(json.loads(content.decode("utf-8").removeprefix("\ufeff"))):
                     expected[(key, i)] = play_identity(row)
-    records = exports.explode_export_files(spark.createDataFrame(files, "raw_object string, text string"))
+    records = exports.explode_export_files(spark.createDataFrame(files, "raw_object string, content binary"))
     candidates = exports.type_combined_account_rows(exports.export_plays(records, F.current_timestamp()), None)
     got = {
         (r.raw_object, r._record_index): r.identity

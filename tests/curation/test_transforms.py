@@ -16,8 +16,10 @@ NOW_TEXT = "2026-11-22 00:00:00"
 KEY = "raw/source=export/endpoint=streaming_history_{kind}/listener=abcdef0123456789/sha256=0011223344556677/{name}"
 
 
-def _records(spark, files: list[tuple[str, str, str | None]]):
-    df = spark.createDataFrame([(KEY.format(kind=k, name=n), t) for k, n, t in files], "raw_object string, text string")
+def _records(spark, files: list[tuple[str, str, str | bytes]]):
+    """Export candidates of files given as (kind, name, text or bytes), read whole (the exact reading)."""
+    contents = [(KEY.format(kind=k, name=n), t.encode() if isinstance(t, str) else t) for k, n, t in files]
+    df = spark.createDataFrame(contents, "raw_object string, content binary")
     return exports.export_plays(exports.explode_export_files(df), F.lit(NOW_TEXT).cast("timestamp"))
 
 
@@ -27,7 +29,7 @@ def test_whole_file_failures_are_one_quarantine_record_each(spark):
         ("extended", "Streaming_History_Audio_1.json", '[{"ts": "2024-01-01T00:00:00Z", "ms_played": 1'),
         ("extended", "Streaming_History_Audio_2.json", '{"ts": "2024-01-01T00:00:00Z"}'),
         ("extended", "Streaming_History_Audio_3.json", "hello, world"),
-        ("extended", "Streaming_History_Audio_4.json", '[{"ts": "2024-01-01T00:00:00Z", "x": "caf\ufffd"}]'),
+        ("extended", "Streaming_History_Audio_4.json", b'[{"ts": "2024-01-01T00:00:00Z", "x": "caf\xff"}]'),
         ("legacy", "endsong_0.json", "[]"),
     ]
     rows = _records(spark, files).select("raw_object", "_record_index", "_reason").collect()
