@@ -203,7 +203,7 @@ def backfill(
             before = _api_requests(result.stats)
             try:
                 if batch_allowed:
-                    chunk = todo[index : index + min(BATCH, budget.per_run)]
+                    chunk = todo[index : index + BATCH]
                     _batch(api, progress, result, chunk)
                     index += len(chunk)
                 else:
