@@ -62,7 +62,7 @@ def test_backfill_budget_variables():
     env = ExtractorSettings(lake_dir="/l", secret_file="/s", backfill_requests_per_run=0).to_environment()
     assert env["BACKFILL_REQUESTS_PER_RUN"] == "0"  # 0 turns the backfill off
     assert "BACKFILL_REQUESTS_PER_DAY" not in env  # the default, 400
-    with pytest.raises(SettingsError, match="BACKFILL_REQUESTS_PER_DAY must be a int, not .many."):
+    with pytest.raises(SettingsError, match=r"BACKFILL_REQUESTS_PER_DAY must be a int, not 'many'"):
         ExtractorSettings.from_environment(
             {"LAKE_DIR": "/l", "SECRET_FILE": "/s", "BACKFILL_REQUESTS_PER_DAY": "many"}, known_sources=KNOWN
         )
