@@ -39,6 +39,9 @@ class ExtractOptions:
     searches: Sequence[str] = ()
     playlist_ids: Sequence[str] = ()
     run_id: str | None = None
+    #: Track lookups of the catalogue backfill in this run and in one UTC day (cdk.json's dev values).
+    backfill_requests_per_run: int = 200
+    backfill_requests_per_day: int = 400
     #: Narrow this run to these sources (the event's ``sources``); None runs every configured source.
     sources: Sequence[str] | None = None
 
@@ -58,6 +61,8 @@ class ExtractOptions:
             retry_after_cap_seconds=self.retry_after_cap_seconds,
             searches=tuple(SearchSpec(q) for q in self.searches),
             playlist_ids=tuple(self.playlist_ids),
+            backfill_requests_per_run=self.backfill_requests_per_run,
+            backfill_requests_per_day=self.backfill_requests_per_day,
         )
 
 

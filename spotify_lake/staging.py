@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from extraction.identity import listener_id as derive_listener_id
+from lake_contract.backfill import CANDIDATES_KEY, URI_ENDPOINTS, BackfillCandidates, count_track_plays
 from lake_contract.endpoints import HISTORY_ENDPOINTS
 from lake_contract.keys import (
     LIBRARY_ENDPOINT,
@@ -202,8 +203,34 @@ def _write_once(target: Path, data: bytes) -> bool:
     return True
 
 
+def _records(data: bytes) -> list:
+    """The rows of a streaming-history file, or none when it is not a JSON array (curation quarantines it)."""
+    try:
+        rows = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return []
+    return rows if isinstance(rows, list) else []
+
+
+def load_candidates(lake: Path) -> BackfillCandidates:
+    """The lake's backfill queue (``_state/catalogue/backfill_candidates.json``), empty before the first import."""
+    target = lake / CANDIDATES_KEY.format()
+    return BackfillCandidates.from_json(target.read_bytes()) if target.exists() else BackfillCandidates()
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Write ``target`` atomically (a reader sees the old document or the new one, never half of one)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
 def stage_export(path: Path, lake: Path, *, listener: str | None = None, now: datetime | None = None) -> ImportSummary:
-    """Copy the export's streaming-history files into ``lake``'s raw zone; other files are listed as ignored."""
+    """Copy the export's streaming-history files into ``lake``'s raw zone; other files are listed as ignored.
+
+    The track ids of extended-history files (and their plays) join the catalogue backfill's queue, each file
+    counted once by its key (``lake_contract.backfill``)."""
     if not path.exists():
         raise UserError(f"{path} does not exist")
     moment = now or datetime.now(UTC)
@@ -225,9 +252,15 @@ def stage_export(path: Path, lake: Path, *, listener: str | None = None, now: da
     for name in libraries:
         summary.ignored.remove(name)
         kinds[name] = LIBRARY_ENDPOINT
+    candidates, queued = load_candidates(lake), False
     for name, data in _contents(path, list(kinds)):
         key = export_key(kinds[name], summary.listener_id, data, name.rsplit("/", 1)[-1])
         (summary.staged if _write_once(lake / key, data) else summary.already_present).append(key)
+        if ExportKey.parse(key).endpoint in URI_ENDPOINTS:
+            queued = candidates.add_file(key, count_track_plays(_records(data))) or queued
+    if queued:
+        candidates.updated_at = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        _replace(lake / CANDIDATES_KEY.format(), candidates.to_json().encode())
     target = lake / RunSummaryKey(summary.run_id).format()
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(summary.to_json())

@@ -91,6 +91,9 @@ class EnvironmentConfig:
     glue_timeout_minutes: int
     extractor_timeout_seconds: int
     extractor_memory_mb: int
+    #: Track lookups of the catalogue backfill (exported plays) per extraction run and per UTC day.
+    backfill_requests_per_run: int
+    backfill_requests_per_day: int
     #: Catalogue searches the extractor snapshots (e.g. ``genre:pop``).
     search_queries: tuple[str, ...]
     #: CloudWatch Logs retention for the Lambda, Glue and state-machine logs.
@@ -176,6 +179,10 @@ class EnvironmentConfig:
             raise self._bad("extractor_timeout_seconds", "must be 30..900 (the Lambda maximum)")
         if not 128 <= self.extractor_memory_mb <= 10240:
             raise self._bad("extractor_memory_mb", "must be 128..10240")
+        if not 0 <= self.backfill_requests_per_run <= 10_000:
+            raise self._bad("backfill_requests_per_run", "must be 0..10000 (0 turns the backfill off)")
+        if not self.backfill_requests_per_run <= self.backfill_requests_per_day <= 100_000:
+            raise self._bad("backfill_requests_per_day", "must be at least backfill_requests_per_run, at most 100000")
         if self.log_retention_days not in _LOG_RETENTION_DAYS:
             raise self._bad("log_retention_days", f"must be one of CloudWatch's values {_LOG_RETENTION_DAYS}")
 

@@ -209,6 +209,8 @@ def extractor_environment(
         secret_id=secret.secret_arn,
         mode_hint=config.spotify_app_mode,
         searches=tuple(SearchSpec(q) for q in config.search_queries),
+        backfill_requests_per_run=config.backfill_requests_per_run,
+        backfill_requests_per_day=config.backfill_requests_per_day,
     )
     return {
         **settings.to_environment(),

@@ -41,6 +41,8 @@ TIME_SAFETY_MARGIN_SECONDS = "TIME_SAFETY_MARGIN_SECONDS"
 SEARCHES = "SEARCHES"
 PLAYLIST_IDS = "PLAYLIST_IDS"
 SOURCES = "SOURCES"
+BACKFILL_REQUESTS_PER_RUN = "BACKFILL_REQUESTS_PER_RUN"
+BACKFILL_REQUESTS_PER_DAY = "BACKFILL_REQUESTS_PER_DAY"
 SPOTIFY_API_PREFIX = "SPOTIFY_API_PREFIX"
 SPOTIFY_TOKEN_URL = "SPOTIFY_TOKEN_URL"  # noqa: S105 - a variable name, not a secret
 
@@ -90,6 +92,10 @@ class ExtractorSettings:
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 20.0
     time_safety_margin_seconds: float = 20.0
+    #: Track lookups the ``backfill`` source may make in one run and in one UTC day (cdk.json
+    #: ``backfill_requests_per_run``/``_per_day``); the albums and artists they name count in ``request_budget``.
+    backfill_requests_per_run: int = 200
+    backfill_requests_per_day: int = 400
     searches: tuple[SearchSpec, ...] = ()
     playlist_ids: tuple[str, ...] = ()
     #: The sources the extractor may run (an event can narrow them). None: not set, every source of the
@@ -122,6 +128,8 @@ class ExtractorSettings:
             (BACKOFF_BASE_SECONDS, self.backoff_base_seconds, default.backoff_base_seconds),
             (BACKOFF_MAX_SECONDS, self.backoff_max_seconds, default.backoff_max_seconds),
             (TIME_SAFETY_MARGIN_SECONDS, self.time_safety_margin_seconds, default.time_safety_margin_seconds),
+            (BACKFILL_REQUESTS_PER_RUN, self.backfill_requests_per_run, default.backfill_requests_per_run),
+            (BACKFILL_REQUESTS_PER_DAY, self.backfill_requests_per_day, default.backfill_requests_per_day),
         ):
             if field_value != default_value:
                 env[name] = str(field_value)
@@ -171,6 +179,8 @@ class ExtractorSettings:
             backoff_base_seconds=_number(env, BACKOFF_BASE_SECONDS, 0.5, float, minimum=0),
             backoff_max_seconds=_number(env, BACKOFF_MAX_SECONDS, 20.0, float, minimum=0),
             time_safety_margin_seconds=_number(env, TIME_SAFETY_MARGIN_SECONDS, 20.0, float, minimum=0),
+            backfill_requests_per_run=_number(env, BACKFILL_REQUESTS_PER_RUN, 200, int, minimum=0),
+            backfill_requests_per_day=_number(env, BACKFILL_REQUESTS_PER_DAY, 400, int, minimum=0),
             searches=_searches(env.get(SEARCHES, "")),
             playlist_ids=tuple(p.strip() for p in env.get(PLAYLIST_IDS, "").split(",") if p.strip()),
             sources=sources,

@@ -11,6 +11,10 @@ lookup per artist never seen before (development mode: ``GET /artists/{id}``), o
 50 new artists of a poll (extended mode: ``GET /artists?ids=``); known artists cost nothing. New artists
 are read from the raw recently-played objects each poll wrote.
 
+The backfill table (:func:`simulate_backfill`): one imported export worked through by the ``backfill`` source
+in a few daily runs, requests per distinct track (1.00 in development mode, one batch per 50 in extended mode)
+and the share of the export's plays whose track the catalogue then knows.
+
 Under ``throttle=0.2`` the handler's sleeps for ``Retry-After`` are recorded, not waited (the emulator's
 faults depend only on the request number, so waiting would change nothing but the wall time).
 """
@@ -177,9 +181,76 @@ def run_api(polls: int | None = None, seed: int = 7, every_minutes: float | None
             "plays_extracted": throttled["plays_extracted"],
         }
         out[mode] = clean
+    out["backfill"] = {mode: simulate_backfill(mode, seed=seed) for mode in ("development", "extended")}
     out["note"] = (
         f"{n} polls every {every:g} minutes ({n * every / 60 / 24:.2f} simulated days)"
         + ("" if n * every >= 7 * 24 * 60 else f"; a week would be {int(7 * 24 * 60 // every)} polls")
         + f"; sources {POLL_SOURCES}; minimum = 1 recently-played page per poll + new-artist lookups"
     )
     return out
+
+
+#: Extraction runs of the backfill table, a simulated day apart, each within cdk.json's dev budget.
+BACKFILL_RUNS = 3
+#: Days of simulated listening in the export the backfill works through.
+BACKFILL_DAYS = 60
+
+
+def simulate_backfill(mode: str, *, seed: int, runs: int = BACKFILL_RUNS, days: int = BACKFILL_DAYS) -> dict[str, Any]:
+    """The catalogue backfill of one imported export: ``runs`` extractions of the ``backfill`` source a day apart.
+
+    Per run: the track lookups the emulator answered (``GET /v1/tracks…``, server-side count), the distinct track
+    ids settled so far (fetched, or remembered as gone), requests per track, and the share of the export's track
+    plays whose track is now in the catalogue (so its album's release year is known after curation).
+    """
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    from extraction.api import cold_start
+    from lake_contract.backfill import STATE_KEY
+    from lake_contract.settings import ExtractorSettings
+    from spotify_lake.pipeline import ExtractOptions, at_emulator, invoke_extractor, write_emulator_secret
+    from spotify_lake.sources.emulator import Emulator
+    from spotify_lake.sources.exportgen import write_export
+    from spotify_lake.staging import load_candidates, stage_export
+
+    defaults = ExtractorSettings()
+    rows: list[dict[str, Any]] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-backfill-") as tmp,
+        Emulator(seed=seed, days=days, listeners=1, mode=mode) as emu,
+    ):
+        lake = Path(tmp) / "lake"
+        export = write_export(Path(tmp) / "export.zip", seed=seed, days=days, listener_index=0, now=emu.now)
+        stage_export(export.path, lake, listener=emu.listeners[0].user_id, now=emu.now)
+        plays = load_candidates(lake).plays
+        total_plays = sum(plays.values())
+        secret = write_emulator_secret(emu, Path(tmp) / "secret.json")
+        options = ExtractOptions(mode_hint=mode, sources=("backfill",))
+        env = at_emulator(options.settings(lake, secret), emu).to_environment()
+        cold_start()
+        emu.reset_request_log()
+        with contextlib.redirect_stdout(io.StringIO()):
+            for run in range(1, runs + 1):
+                invoke_extractor(env, options, clock=lambda: emu.now)
+                log = emu.request_log()
+                lookups = sum(n for (ep, _s), n in log.items() if ep.startswith("GET /v1/tracks"))
+                state = json.loads((lake / STATE_KEY.format()).read_text())
+                known = json.loads((lake / "_state/catalogue/known_tracks.json").read_text())["ids"]
+                fetched_plays = sum(n for track, n in plays.items() if track in known and track not in state["gone"])
+                rows.append(
+                    {
+                        "run": run,
+                        "requests": lookups,
+                        "tracks_looked_up": state["looked_up"],
+                        "requests_per_track": round(lookups / state["looked_up"], 3) if state["looked_up"] else None,
+                        "coverage_of_plays": round(100 * fetched_plays / total_plays, 1) if total_plays else None,
+                    }
+                )
+                emu.advance(hours=24)  # the next daily run: a new UTC day, the daily cap starts again
+    return {
+        "runs": rows,
+        "distinct_tracks": len(plays),
+        "track_plays": total_plays,
+        "budget": {"per_run": defaults.backfill_requests_per_run, "per_day": defaults.backfill_requests_per_day},
+        "export_days": days,
+    }

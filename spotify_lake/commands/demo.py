@@ -1,7 +1,8 @@
 """`python -m spotify_lake demo`: the whole pipeline on one machine, no AWS account, no Spotify access.
 
 A simulated listener's year: a synthetic privacy export plus the offline Spotify emulator polled three
-times an hour apart, imported, extracted, curated on local Spark and reported from DuckDB.
+times an hour apart, imported, its tracks looked up by the catalogue backfill, extracted, curated on local Spark
+and reported from DuckDB.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     except FaultSpecError as exc:
         raise UserError(f"--faults: {exc}") from None
 
-    progress = pipeline.Progress(total=args.listeners + 4)
+    progress = pipeline.Progress(total=args.listeners + 5)
     options = pipeline.ExtractOptions(searches=pipeline.DEMO_SEARCHES)
     with emu:
         print(f"Emulator at {emu.base_url}: {args.days} simulated days, {args.mode} mode, seed {args.seed}\n")  # noqa: T201
@@ -61,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
                 written = write_export(zip_path, seed=args.seed, days=args.days, listener_index=index, now=emu.now)
                 staged = stage_export(zip_path, lake, listener=listener.user_id, now=emu.now)
                 outcome.append(f"{written.rows} rows in {len(staged.staged)} files")
+        # The exported plays name tracks the catalogue never saw: look them up (most-played first, in budget).
+        backfill = replace(options, sources=("backfill",))
+        with progress.stage("Catalogue backfill of the exported tracks (release dates, artists)") as outcome:
+            outcome.append(pipeline.describe_extract(pipeline.extract_from_emulator(emu, lake, backfill)))
         # Later polls ask for what the deployed 30-minute schedule asks for: new plays and new artists.
         poll = replace(options, sources=pipeline.FREQUENT_SOURCES)
         with progress.stage(f"{POLLS - 1} more polls, an hour of simulated listening apart") as outcome:

@@ -43,6 +43,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--playlist", action="append", default=[], metavar="ID", help="configured playlist (repeatable)"
     )
+    parser.add_argument(
+        "--sources",
+        default=None,
+        metavar="NAMES",
+        help="comma-separated sources for this run (default: every source), e.g. backfill or recently_played,catalogue",
+    )
+    parser.add_argument(
+        "--backfill-per-run", type=int, default=200, help="track lookups the catalogue backfill may make this run"
+    )
+    parser.add_argument(
+        "--backfill-per-day", type=int, default=400, help="track lookups the catalogue backfill may make per UTC day"
+    )
     parser.add_argument("--request-budget", type=int, default=600, help="API requests this run may make")
     parser.add_argument("--retry-after-cap", type=float, default=60.0, help="longest Retry-After waited for (s)")
     parser.add_argument("--time-limit", type=float, default=900.0, help="pretend Lambda timeout in seconds")
@@ -64,6 +76,9 @@ def run(args) -> int:
         searches=tuple(args.search),
         playlist_ids=tuple(args.playlist),
         run_id=args.run_id,
+        backfill_requests_per_run=args.backfill_per_run,
+        backfill_requests_per_day=args.backfill_per_day,
+        sources=_sources(args.sources),
     )
     try:
         if args.source == "emulator":
@@ -85,6 +100,19 @@ def run(args) -> int:
     else:
         sys.stdout.write(format_summary(summary, lake) + "\n")
     return 0 if summary.status in {EXTRACTION_FINISHED, EXTRACTION_CHECKPOINTED} else 1
+
+
+def _sources(names: str | None) -> tuple[str, ...] | None:
+    """``--sources``: the names, checked against the extractor's sources (None: every source)."""
+    from extraction.config import SOURCES
+
+    if names is None:
+        return None
+    chosen = tuple(n.strip() for n in names.split(",") if n.strip())
+    unknown = sorted(set(chosen) - set(SOURCES))
+    if not chosen or unknown:
+        raise UserError(f"--sources: unknown {', '.join(unknown) or '(none given)'}; known: {', '.join(SOURCES)}")
+    return chosen
 
 
 def _extract_from_emulator(args, lake: Path, options) -> ExtractionSummary:

@@ -70,7 +70,22 @@ def _lake_facts(
         con.execute(f"SELECT source, count(*) FROM plays {where} GROUP BY source ORDER BY source").fetchall()  # noqa: S608
     )
     excluded = _plays_excluded(con, where) if exclusions_ok else {}
-    return LakeFacts(plays, listeners, first, last, by_source, table_rows["quarantine"], table_rows, excluded)
+    tracks_where = f"{where} AND" if where else "WHERE"
+    track_plays, year_known = con.execute(
+        f"SELECT count(*), count(album_release_year) FROM play_events {tracks_where} content_type = 'track'"  # noqa: S608
+    ).fetchone()
+    return LakeFacts(
+        plays,
+        listeners,
+        first,
+        last,
+        by_source,
+        table_rows["quarantine"],
+        table_rows,
+        excluded,
+        track_plays=track_plays,
+        release_year_known=year_known,
+    )
 
 
 def _field_missing(con: duckdb.DuckDBPyConnection, table_name: str, column: str) -> bool:

@@ -159,12 +159,28 @@ def _header(summary: ReportSummary) -> str:
     )
 
 
+def release_year_percent(share: float) -> str:
+    """``97 %``: whole percents, except that a share that is not all (or none) never rounds to 100 % (0 %)."""
+    whole = round(share)
+    if whole == 100 and share < 100:
+        return "99.9 %" if share >= 99.9 else f"{share:.1f} %"
+    if whole == 0 and share > 0:
+        return f"{share:.1f} %"
+    return f"{whole} %"
+
+
 def _facts_card(summary: ReportSummary) -> str:
     facts, runs = summary.facts, summary.runs
     rows = ["<tr><th>Plays by source (curated: every play)</th><td></td></tr>"]
     rows += [
         f'<tr><td>&nbsp;&nbsp;{escape(s)}</td><td class="n">{n:,}</td></tr>' for s, n in facts.plays_by_source.items()
     ]
+    share = facts.release_year_share
+    if share is not None:
+        rows.append(
+            f'<tr id="release-year"><th>Release year known for {release_year_percent(share)} of plays</th>'
+            f'<td class="n">{facts.release_year_known:,} of {facts.track_plays:,}</td></tr>'
+        )
     rows.append(
         '<tr id="excluded"><th>Left out of the analyses (private sessions, and your exclusions file: see '
         f'<code>spotify-lake exclude</code>)</th><td class="n">{facts.excluded_total:,}</td></tr>'

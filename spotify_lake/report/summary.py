@@ -39,10 +39,19 @@ class LakeFacts:
     table_rows: dict[str, int]
     #: Plays the analyses leave out, by why ("private sessions", "artist: Name", …): the excluded_plays view.
     plays_excluded: dict[str, int] = field(default_factory=dict)
+    #: Track plays the analyses count, and how many of them have their album's release year (the catalogue
+    #: backfill raises it for exported plays, which name only their track).
+    track_plays: int = 0
+    release_year_known: int = 0
 
     @property
     def excluded_total(self) -> int:
         return sum(self.plays_excluded.values())
+
+    @property
+    def release_year_share(self) -> float | None:
+        """Percent of track plays whose release year is known; None without track plays."""
+        return 100.0 * self.release_year_known / self.track_plays if self.track_plays else None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ WITH enriched AS (
         p.audiobook_uri,
         p.audiobook_title,
         p.audiobook_chapter_title,
+        -- Lineage: the play record named no album (an exported play names only its track), and the catalogue's
+        -- track (looked up by the extractor, for exports by its backfill) supplied album and artist.
+        coalesce(p.album_id IS NULL AND t.album_id IS NOT NULL, false) AS ids_from_catalogue,
         CAST(at_timezone(with_timezone(p.played_at, 'UTC'), '${time_zone}') AS timestamp) AS played_at_local
     FROM plays AS p
     LEFT JOIN tracks AS t ON t.track_id = p.track_id
@@ -84,7 +87,8 @@ SELECT
     e.show_name,
     e.audiobook_uri,
     e.audiobook_title,
-    e.audiobook_chapter_title
+    e.audiobook_chapter_title,
+    e.ids_from_catalogue
 FROM enriched AS e
 LEFT JOIN artists AS ar ON ar.artist_id = e.artist_id
 LEFT JOIN albums AS al ON al.album_id = e.album_id

@@ -12,6 +12,7 @@ from spotify_lake.cli import main
 from spotify_lake.report import build_report
 from spotify_lake.report.build import SVG_BUDGET, _render
 from spotify_lake.report.charts import CHARTS, CHARTS_BY_VIEW
+from spotify_lake.report.page import release_year_percent
 from spotify_lake.report.sqlfiles import view_files
 from tests.unit.test_contract_summaries import extraction_summary_data
 
@@ -174,6 +175,25 @@ def test_page_shows_the_run_numbers(report):
     }
     excluded = text[text.index('<tr id="excluded">') :]
     assert excluded.index("private sessions") < excluded.index("artist: ARTIST, FOUR")
+    # 11 track plays counted (p9 is an episode); all but the account-data play p8 (no ids) have a release year
+    assert (summary.facts.track_plays, summary.facts.release_year_known) == (11, 10)
+    assert 'Release year known for 91 % of plays</th><td class="n">10 of 11<' in text
+
+
+@pytest.mark.parametrize(
+    ("share", "shown"),
+    [
+        (90.909, "91 %"),
+        (97.2, "97 %"),
+        (99.6, "99.6 %"),
+        (99.96, "99.9 %"),
+        (100.0, "100 %"),
+        (0.2, "0.2 %"),
+        (0.0, "0 %"),
+    ],
+)
+def test_release_year_share_never_rounds_to_all_or_none(share, shown):
+    assert release_year_percent(share) == shown
 
 
 def embedded(text: str) -> dict:

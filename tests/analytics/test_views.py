@@ -92,6 +92,29 @@ def test_play_events_times_and_lengths(berlin):
     )
 
 
+def test_play_events_lineage_of_catalogue_ids(berlin):
+    # Given export plays that name only their track (p1, p3), API plays that carry album and artists (p5, p6), an
+    # account-data play without any id (p8) and an episode (p9)
+    actual = rows(
+        berlin,
+        "play_events",
+        "play_id, album_id, ids_from_catalogue",
+        "WHERE play_id IN ('p1', 'p3', 'p5', 'p6', 'p8', 'p9')",
+    )
+    # Then the album came from the catalogue's track for the export plays only
+    same(
+        actual,
+        [
+            ("p1", "al1", True),
+            ("p3", "al2", True),
+            ("p5", "al3", False),
+            ("p6", "al1", False),
+            ("p8", None, False),
+            ("p9", None, False),
+        ],
+    )
+
+
 def test_albums_on_repeat(berlin):
     same(
         rows(berlin, "albums_on_repeat", "*"),

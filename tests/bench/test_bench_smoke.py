@@ -95,6 +95,24 @@ def test_api_week_counts_requests(tiny_results):
         assert api["throttled_seconds"] > 0
 
 
+def test_api_backfill_table(tiny_results):
+    results, md = tiny_results
+    backfill = results["api"]["backfill"]
+    # seed 7, a 60-day export: 1,931 distinct tracks; development mode looks up 200 a run, one request each
+    dev = backfill["development"]["runs"]
+    assert [(r["requests"], r["tracks_looked_up"], r["requests_per_track"]) for r in dev] == [
+        (200, 200, 1.0),
+        (400, 400, 1.0),
+        (600, 600, 1.0),
+    ]
+    assert dev[0]["coverage_of_plays"] < dev[1]["coverage_of_plays"] < dev[2]["coverage_of_plays"] < 100
+    # extended mode: ceil(1931 / 50) = 39 batches in the first run settle every track; later runs ask nothing
+    ext = backfill["extended"]["runs"]
+    assert [(r["requests"], r["tracks_looked_up"], r["coverage_of_plays"]) for r in ext] == [(39, 1931, 100.0)] * 3
+    assert ext[0]["requests_per_track"] <= 0.03
+    assert "### Catalogue backfill of an imported export" in md
+
+
 def test_markdown_has_the_tables(tiny_results):
     _, md = tiny_results
     for heading in ("## Transform", "## Queries", "## API calls", "## Cost model"):

@@ -23,6 +23,8 @@ def test_cdk_json_defines_dev_and_prod_and_all_are_selected_by_default():
     assert prod.retain_data
     assert dev.daily_run_hour_minute == (4, 30)
     assert prod.search_queries == ("genre:pop", "genre:rock")
+    assert (dev.backfill_requests_per_run, dev.backfill_requests_per_day) == (200, 400)
+    assert (prod.backfill_requests_per_run, prod.backfill_requests_per_day) == (300, 1000)
 
 
 def test_env_context_selects_one_environment():
@@ -55,6 +57,8 @@ def test_env_context_selects_one_environment():
         ("glue_timeout_minutes", 600, "glue_timeout_minutes must be 5..420 (the daily pipeline stops after 8 hours"),
         ("extractor_timeout_seconds", 901, "extractor_timeout_seconds must be 30..900 (the Lambda maximum)"),
         ("extractor_memory_mb", 64, "extractor_memory_mb must be 128..10240"),
+        ("backfill_requests_per_run", -1, "backfill_requests_per_run must be 0..10000"),
+        ("backfill_requests_per_day", 100, "backfill_requests_per_day must be at least backfill_requests_per_run"),
         (
             "extractor_reserved_concurrency",
             0,

@@ -295,6 +295,9 @@ def test_extractor_environment_matches_what_the_extractor_reads(synthesized):
     assert config.raw_bucket == "resolved-raw_bucket"
     assert config.mode_hint == "development"
     assert [s.q for s in config.searches] == ["genre:pop", "genre:rock"]
+    # cdk.json's backfill budget for prod; the daily run (an event without sources) includes the backfill.
+    assert (config.backfill_requests_per_run, config.backfill_requests_per_day) == (300, 1000)
+    assert "backfill" in (config.sources or SOURCES)
 
 
 @pytest.mark.parametrize(("env", "minutes"), [("dev", 30), ("prod", 30)])

@@ -32,6 +32,8 @@ def test_extractor_settings_round_trip_through_the_environment():
         backoff_base_seconds=0.0,
         backoff_max_seconds=1.0,
         time_safety_margin_seconds=1.0,
+        backfill_requests_per_run=300,
+        backfill_requests_per_day=1000,
         searches=(SearchSpec("genre:pop"), SearchSpec("x", type="album", pages=3)),
         playlist_ids=("a", "b"),
         sources=("recently_played", "catalogue"),
@@ -54,6 +56,16 @@ def test_defaults_are_left_out_but_the_stack_variables_stay():
 def test_searches_are_written_as_the_stack_always_wrote_them():
     settings = ExtractorSettings(lake_dir="/l", secret_file="/s", searches=(SearchSpec("genre:pop"),))
     assert settings.to_environment()["SEARCHES"] == '[{"q": "genre:pop"}]'
+
+
+def test_backfill_budget_variables():
+    env = ExtractorSettings(lake_dir="/l", secret_file="/s", backfill_requests_per_run=0).to_environment()
+    assert env["BACKFILL_REQUESTS_PER_RUN"] == "0"  # 0 turns the backfill off
+    assert "BACKFILL_REQUESTS_PER_DAY" not in env  # the default, 400
+    with pytest.raises(SettingsError, match=r"BACKFILL_REQUESTS_PER_DAY must be a int, not 'many'"):
+        ExtractorSettings.from_environment(
+            {"LAKE_DIR": "/l", "SECRET_FILE": "/s", "BACKFILL_REQUESTS_PER_DAY": "many"}, known_sources=KNOWN
+        )
 
 
 def test_environment_validation_messages():

@@ -110,6 +110,7 @@ def test_extractor_sources_are_the_registrys():
             "playlists",
             "configured_playlists",
             "catalogue",
+            "backfill",
             "searches",
         )
     )

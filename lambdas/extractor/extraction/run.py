@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from extraction import sources
+from extraction import backfill, sources
 from extraction.api import Log, SpotifyApi
 from extraction.config import SOURCES, ExtractorConfig
 from extraction.credentials import FileSecretSource, SecretsManagerSource, SecretSource
@@ -33,6 +33,7 @@ from extraction.raw import iso_millis
 from extraction.state import StateConflict, StateStore, catalogue_key, profile_key
 from extraction.storage import LocalStorage, RetryingStorage, S3Storage, Storage, StorageError
 from extraction.units import RunContext, UnitResult
+from lake_contract.backfill import UNIT as BACKFILL_UNIT
 from lake_contract.endpoints import EXTRACTOR_SOURCES, endpoints_of_unit
 from lake_contract.keys import RunSummaryKey
 from lake_contract.settings import EXTRACT_RUN_ID_PREFIX, ExtractionEvent, SettingsError
@@ -372,19 +373,18 @@ class _Run:
                 items = self.unit(r, partial(sources.search, ctx, api, r, q=spec.q, kind=spec.type, pages=spec.pages))
                 self.note_refs(items)
             self.remember_pending()
-        if "catalogue" not in enabled:
+        if "backfill" in enabled:
+            self.backfill_unit(api)
+        if "catalogue" not in enabled and "backfill" not in enabled:
             return
-        for kind in ("artists", "albums", "tracks"):
+        # The backfill alone looks up the albums and artists its tracks name; pending tracks are the catalogue's.
+        kinds = ("artists", "albums", "tracks") if "catalogue" in enabled else ("artists", "albums")
+        for kind in kinds:
             pending_doc = self.state.load(catalogue_key(f"pending_{kind}"))
             candidates = pending_doc.value.get("ids", [])
             if not candidates:
                 continue
             r = UnitResult(kind, kind, None)
-
-            def forbid():
-                self.batch_allowed = False
-                self._remember_mode(batch=False)
-
             allowed = self.unit(
                 r,
                 partial(
@@ -395,7 +395,7 @@ class _Run:
                     kind=kind,
                     candidate_ids=candidates,
                     batch_allowed=self.batch_allowed,
-                    on_batch_forbidden=forbid,
+                    on_batch_forbidden=self._forbid_batch,
                 ),
             )
             if (
@@ -407,6 +407,27 @@ class _Run:
                 self._remember_mode(batch=True)
             if r.status == "finished":
                 self._drop_known_from_pending(kind)
+
+    def backfill_unit(self, api: SpotifyApi) -> None:
+        """The exported tracks the catalogue does not know, within the backfill budget; the albums and artists
+        their answers name are parked as pending, for the catalogue lookups that follow in this run."""
+        r = UnitResult("backfill", BACKFILL_UNIT, None)
+        budget = backfill.Budget(self.cfg.backfill_requests_per_run, self.cfg.backfill_requests_per_day)
+        work = partial(
+            backfill.backfill,
+            self.ctx,
+            api,
+            r,
+            budget=budget,
+            batch_allowed=self.batch_allowed,
+            on_batch_forbidden=self._forbid_batch,
+        )
+        self.note_refs(self.unit(r, work))
+        self.remember_pending()
+
+    def _forbid_batch(self) -> None:
+        self.batch_allowed = False
+        self._remember_mode(batch=False)
 
     def _remember_mode(self, *, batch: bool) -> None:
         try:

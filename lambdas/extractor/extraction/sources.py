@@ -399,7 +399,7 @@ class _PendingDetails:
         self.ids.clear()
 
 
-def _fetch_batch(api: SpotifyApi, writer: UnitWriter, result: UnitResult, kind: str, chunk: list[str]) -> list:
+def fetch_batch(api: SpotifyApi, writer: UnitWriter, result: UnitResult, kind: str, chunk: list[str]) -> list:
     """The objects of one batch lookup (``/v1/{kind}?ids=``), None for ids Spotify does not know. A malformed
     answer is quarantined and raised; an ApiError (a 403 means batch lookups are forbidden) propagates."""
     params = {"ids": ",".join(chunk)}
@@ -481,7 +481,7 @@ def catalogue_details(
         if batch_allowed:
             chunk = todo[index : index + BATCH_SIZES[kind]]
             try:
-                objects = _fetch_batch(api, writer, result, kind, chunk)
+                objects = fetch_batch(api, writer, result, kind, chunk)
             except ApiError as exc:
                 if exc.status == 403:
                     batch_allowed = False

@@ -86,13 +86,21 @@ class KnownIds:
     def is_known(self, item_id: str) -> bool:
         return item_id in self.doc.value.get("ids", {})
 
-    def add(self, ids: list[str], *, run_id: str, next_seq: int, attempts: int = 5) -> None:
-        """Record ids as known; on a conflict reload and merge (a set union cannot lose anything)."""
+    def add(self, ids: list[str], *, run_id: str, next_seq: int | None, attempts: int = 5) -> None:
+        """Record ids as known; on a conflict reload and merge (a set union cannot lose anything).
+
+        ``next_seq`` None keeps the document's numbering as it is: a unit other than the catalogue's own (the
+        backfill, which numbers its objects in its own document) must not move where the catalogue resumes.
+        """
         for _ in range(attempts):
             merged = dict(self.doc.value.get("ids", {}))
             for item_id in ids:
                 merged.setdefault(item_id, run_id)
-            value = {"ids": merged, "run_id": run_id, "next_seq": next_seq}
+            if next_seq is None:
+                numbering = {k: self.doc.value[k] for k in ("run_id", "next_seq") if k in self.doc.value}
+                value = {"ids": merged, **numbering}
+            else:
+                value = {"ids": merged, "run_id": run_id, "next_seq": next_seq}
             try:
                 self.doc = self._store.commit(self.doc, value)
                 return
