@@ -28,6 +28,7 @@ _LIBRARY_KEY = keys.LIBRARY_OBJECT
 #: Older account-data exports (``StreamingHistory0.json``, ...) mix music and podcast rows in one file.
 _COMBINED_ACCOUNT_FILE = r"^StreamingHistory[0-9]+\.json$"
 _LIBRARY = T.StructType([T.StructField("shows", T.ArrayType(T.StructType([T.StructField("name", T.StringType())])))])
+_TRACK = identity.TRACK_URI_PREFIX
 _BOOL_FIELDS = ("shuffle", "skipped", "offline", "incognito_mode")
 _STRING_FIELDS = [f.name for f in raw_schemas.EXPORT_ROW.fields]
 
@@ -251,7 +252,10 @@ def export_plays(records: DataFrame, now: Column, keep: tuple[str, ...] = ()) ->
     return records.select(
         F.col("listener_id"),
         played_at.alias("played_at"),
-        F.regexp_extract(track_uri, r"^spotify:track:(.+)$", 1).alias("track_id"),
+        # The id after the prefix (track_uri has it): a substring, not a regular expression per record.
+        F.when(F.length(track_uri) > len(_TRACK), F.substring(track_uri, len(_TRACK) + 1, MAX_RECORD_CHARS))
+        .when(track_uri.isNotNull(), F.lit(""))
+        .alias("track_id"),
         track_uri.alias("track_uri"),
         episode_uri.alias("episode_uri"),
         audiobook_uri.alias("audiobook_uri"),

@@ -29,7 +29,7 @@ def stage(
     a fresh prefix no reader follows until :func:`publish` switches the catalog to it.
 
     ``clustered``: the rows are already hash-partitioned by the table's partition key (one task per key), so
-    the write sorts them in place instead of shuffling them again."""
+    the write neither shuffles them again nor orders a file's rows by the table's key."""
     schema = struct_type(table)
     rows = rows.select(*[F.col(f.name).cast(f.dataType) for f in schema.fields])
     target = version_uri(state, table)
@@ -42,9 +42,13 @@ def stage(
 def _write_staged(table: Table, rows: DataFrame, target: str, clustered: bool) -> None:
     part = table.partition_key
     if part is not None:
-        order = [k for k in table.key if k != part]
-        grouped = rows if clustered else rows.repartition(part)
-        grouped.sortWithinPartitions(part, *order).write.mode("overwrite").partitionBy(part).parquet(target)
+        if clustered:
+            # Each task writes its keys one after another; a task whose rows already come sorted by the key
+            # (the plays' overlap window leaves them so) is not sorted again.
+            ordered = rows.sortWithinPartitions(part)
+        else:
+            ordered = rows.repartition(part).sortWithinPartitions(part, *[k for k in table.key if k != part])
+        ordered.write.mode("overwrite").partitionBy(part).parquet(target)
     else:
         rows.coalesce(1).sortWithinPartitions(*table.key).write.mode("overwrite").parquet(target)
 
