@@ -1,10 +1,14 @@
 """Run a command and measure its wall time and the peak resident memory of its whole process tree.
 
 The engines we compare spawn children (Spark's JVM under the Python driver, DuckDB threads, pandas in
-a worker), so ``ru_maxrss`` of one process would under-count: we sample the resident set of every process
-descended from the child every ``interval`` seconds and keep the largest sum. Sampling reads
-``/proc/<pid>/status`` directly (Linux), so no extra package is needed; a peak shorter than the interval
-can be missed, which is why the interval is small and the figure is called "sampled peak".
+a worker), so ``ru_maxrss`` of one process would under-count: we sample the memory of every process
+descended from the child every ``interval`` seconds and keep the largest sum. Each process counts its
+proportional set size (``Pss`` in ``/proc/<pid>/smaps_rollup``): pages shared by several processes of the tree
+count once in the sum, not once per process. Summed resident sets (``VmRSS``, the fallback where the kernel has
+no rollup) over-count: a JVM that forks a helper process (Hadoop's local file system does, for permissions)
+briefly shows twice its size. Sampling reads ``/proc`` directly (Linux), so no extra package is needed; a peak
+shorter than the interval can be missed, which is why the interval is small and the figure is called "sampled
+peak".
 """
 
 from __future__ import annotations
@@ -56,7 +60,15 @@ def tree_pids(root: int) -> list[int]:
 
 
 def rss_bytes(pid: int) -> int:
-    """Resident set of one process (``VmRSS``), 0 when it has ended or is a zombie."""
+    """Memory of one process: its proportional set size, else its resident set (``VmRSS``); 0 when it has ended
+    or is a zombie."""
+    try:
+        with open(_PROC / str(pid) / "smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     try:
         with open(_PROC / str(pid) / "status") as fh:
             for line in fh:

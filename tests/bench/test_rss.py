@@ -28,3 +28,21 @@ def test_failure_is_reported_with_stderr():
     m = run_measured([sys.executable, "-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"])
     assert m.returncode == 3
     assert "boom" in m.stderr
+
+
+# The child fills 300 MiB, then forks: parent and fork share those pages (copy-on-write) for a second.
+FORKED = """
+import os, time
+b = bytearray(300 * 1024 * 1024)
+for i in range(0, len(b), 4096): b[i] = 1
+pid = os.fork()
+time.sleep(1.0)
+if pid:
+    os.waitpid(pid, 0)
+"""
+
+
+def test_pages_shared_by_a_fork_count_once():
+    m = run_measured([sys.executable, "-c", FORKED], interval=0.05)
+    assert m.returncode == 0
+    assert 300 <= m.peak_rss_mb < 450  # summed resident sets would say over 600
