@@ -86,7 +86,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 SCALE ?= medium
-bench: $(STAMP)  ## benchmarks against DuckDB, pandas and inferred-schema Spark (SCALE=tiny|small|medium|large); writes out/bench/
+bench: $(STAMP)  ## benchmarks against DuckDB, pandas and Spark (declared and inferred schema) (SCALE=tiny|small|medium|large); writes out/bench/
 	$(PY) -m spotify_lake bench --scale $(SCALE)
 
 reliability: $(STAMP)  ## faults, crashes, fuzzed input, re-runs, concurrency, auth, secrets; writes out/reliability/
