@@ -59,9 +59,30 @@ def create_table_sql(schema: str, table: GlueTable, location: Path) -> str:
     return f"CREATE TABLE {schema}.{table.name} (\n  {columns}\n)\nWITH ({', '.join(properties)})"
 
 
+#: How long a statement is retried while Trino has no node to run it on. The single local server is its own
+#: worker; on a loaded machine its heartbeat can lapse for a moment and a query then fails with
+#: NO_NODES_AVAILABLE before it runs: the engine's state, not a finding about the view.
+NO_NODES_PATIENCE_S = 120.0
+
+
+def _run(cursor: Any, sql: str) -> list[tuple]:
+    """Execute ``sql`` and fetch every row, retried while Trino reports no node to run it on."""
+    from trino.exceptions import TrinoQueryError
+
+    deadline = time.monotonic() + NO_NODES_PATIENCE_S
+    while True:
+        try:
+            cursor.execute(sql)
+            return [tuple(r) for r in cursor.fetchall()]
+        except TrinoQueryError as exc:
+            if exc.error_name != "NO_NODES_AVAILABLE" or time.monotonic() > deadline:
+                raise
+            logger.warning("Trino has no active node for a moment; retrying in 2 s")
+            time.sleep(2.0)
+
+
 def _fetch(cursor: Any, sql: str) -> Result:
-    cursor.execute(sql)
-    rows = [tuple(r) for r in cursor.fetchall()]
+    rows = _run(cursor, sql)
     return Result(tuple(d[0] for d in cursor.description or ()), rows)
 
 
@@ -91,8 +112,7 @@ def register_tables(server: TrinoServer, schema: str, lake: Path, tables: list[G
         cursor = conn.cursor()
         schema_folder = server.workdir / "schemas" / schema
         schema_folder.mkdir(parents=True, exist_ok=True)
-        cursor.execute(f"CREATE SCHEMA {schema} WITH (location = {_literal(local_uri(schema_folder))})")
-        cursor.fetchall()
+        _run(cursor, f"CREATE SCHEMA {schema} WITH (location = {_literal(local_uri(schema_folder))})")
         for table in tables:
             empty = empty_root / table.name
             empty.mkdir(parents=True, exist_ok=True)
@@ -103,14 +123,13 @@ def register_tables(server: TrinoServer, schema: str, lake: Path, tables: list[G
                 table_folder = lake / table.location
                 location = table_folder if table_folder.is_dir() else empty
                 partitions = current_partitions(lake, table)
-            cursor.execute(create_table_sql(schema, table, location))
-            cursor.fetchall()
+            _run(cursor, create_table_sql(schema, table, location))
             for value, folder in partitions.items():
-                cursor.execute(
+                _run(
+                    cursor,
                     f"CALL system.register_partition({_literal(schema)}, {_literal(table.name)}, "
-                    f"{_array([table.partition_key or ''])}, {_array([value])}, {_literal(local_uri(folder))})"
+                    f"{_array([table.partition_key or ''])}, {_array([value])}, {_literal(local_uri(folder))})",
                 )
-                cursor.fetchall()
             registered.tables[table.name] = len(partitions)
     return registered
 
@@ -187,8 +206,7 @@ def _compare_one(
     trino_result = duck_result = None
     try:
         if create is not None:
-            cursor.execute(create)
-            cursor.fetchall()
+            _run(cursor, create)
         trino_result = _fetch(cursor, select)
         entry["rows_trino"] = len(trino_result.rows)
     except Exception as exc:  # any Trino error is this view's finding, reported
