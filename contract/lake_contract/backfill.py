@@ -18,6 +18,7 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from lake_contract.identity import TRACK_URI_PREFIX
 from lake_contract.keys import HISTORY_PREFIX, StateKey
 
 #: ``_state/catalogue/backfill_candidates.json``: track id -> plays, written by the import.
@@ -31,8 +32,6 @@ URI_ENDPOINTS: Final = (f"{HISTORY_PREFIX}extended", f"{HISTORY_PREFIX}legacy")
 #: Track ids per batch lookup (``GET /v1/tracks?ids=``, extended quota only).
 BATCH: Final = 50
 
-_TRACK_URI_PREFIX = "spotify:track:"
-
 
 class BackfillDocError(ValueError):
     """A backfill state document that is not what this module writes."""
@@ -40,9 +39,9 @@ class BackfillDocError(ValueError):
 
 def track_id(uri: object) -> str | None:
     """The id of a ``spotify:track:<id>`` URI; None for episodes, local files, nulls and anything else."""
-    if not isinstance(uri, str) or not uri.startswith(_TRACK_URI_PREFIX):
+    if not isinstance(uri, str) or not uri.startswith(TRACK_URI_PREFIX):
         return None
-    found = uri.removeprefix(_TRACK_URI_PREFIX)
+    found = uri.removeprefix(TRACK_URI_PREFIX)
     return found if found.isalnum() else None
 
 

@@ -177,6 +177,11 @@ class SpotifyApi:
         self.label = label  # how errors name the listener (never a token)
         self._log = logger or logging.getLogger(__name__)
 
+    def last_body(self) -> str:
+        """The body of the last response, as received (what a malformed answer is quarantined with)."""
+        response = self.session.last_response
+        return response.text if response is not None else ""
+
     def call(self, endpoint: str, fn: Callable[[spotipy.Spotify], object], stats: CallStats):
         """Run one spotipy call under the run's policy and return its parsed JSON (a dict)."""
         attempt = 0

@@ -19,12 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import spotipy
-
 from extraction.api import CallStats, SpotifyApi
 from extraction.errors import ApiError, ExtractorError, MalformedResponse
 from extraction.policy import Checkpoint
-from extraction.sources import fetch_batch
+from extraction.sources import fetch_batch, fetch_one
 from extraction.state import KnownIds, StateDocument
 from extraction.units import RunContext, UnitResult, UnitWriter
 from lake_contract.backfill import (
@@ -115,32 +113,17 @@ def _candidates(ctx: RunContext) -> BackfillCandidates | None:
         raise ExtractorError(f"{CANDIDATES_KEY.format()}: {exc}") from None
 
 
-def _body(api: SpotifyApi) -> str:
-    response = api.session.last_response
-    return response.text if response is not None else ""
-
-
 def _single(api: SpotifyApi, progress: _Progress, result: UnitResult, item_id: str) -> None:
     """``GET /v1/tracks/{id}``: the object, or the id remembered as gone on a 404 (400: not a valid id)."""
-    path = f"/v1/{KIND}/{item_id}"
-
-    def one(sp: spotipy.Spotify, i: str = item_id) -> object:
-        return sp.track(i)
-
     try:
-        obj = api.call(f"GET /v1/{KIND}/{{id}}", one, result.stats)
-        if obj.get("id") != item_id:
-            raise MalformedResponse("track response without the requested id", status=200, body=_body(api))
+        obj = fetch_one(api, progress.writer, result, KIND, item_id)
     except ApiError as exc:
         if exc.status not in (404, 400):
             raise
-        progress.gone[item_id] = GoneTrack(f"HTTP {exc.status} for {path}", progress.ctx.run_id)
+        progress.gone[item_id] = GoneTrack(f"HTTP {exc.status} for /v1/{KIND}/{item_id}", progress.ctx.run_id)
         result.skipped[f"gone ({exc.status})"] += 1
         return
-    except MalformedResponse as exc:
-        progress.writer.quarantine(KIND, path, {}, exc)
-        raise
-    progress.records.append((progress.writer.provenance(KIND, path, {}), obj, 0))
+    progress.records.append((progress.writer.provenance(KIND, f"/v1/{KIND}/{item_id}", {}), obj, 0))
     progress.fetched.append(item_id)
     progress.objects.append(obj)
 

@@ -37,11 +37,6 @@ def _listener_of(result: UnitResult) -> str:
     return result.listener_id
 
 
-def _body(api: SpotifyApi) -> str:
-    response = api.session.last_response
-    return response.text if response is not None else ""
-
-
 def _stamped_page(api: SpotifyApi, writer: UnitWriter, result: UnitResult, where: tuple, fetch, stamp: tuple):
     """(page, items, each item's timestamp in ms) of one page of a time-ordered list.
 
@@ -52,13 +47,13 @@ def _stamped_page(api: SpotifyApi, writer: UnitWriter, result: UnitResult, where
     listing, what, field = stamp
     try:
         page = api.call(f"GET {path}", fetch, result.stats)
-        items = require_items(page, listing, lambda: _body(api))
+        items = require_items(page, listing, lambda: api.last_body())
         return page, items, [_ms(item[field]) for item in items]
     except MalformedResponse as exc:
         writer.quarantine(endpoint, path, params, exc)
         raise
     except (KeyError, TypeError, ValueError):
-        unreadable = MalformedResponse(f"{what} without a readable {field}", status=200, body=_body(api))
+        unreadable = MalformedResponse(f"{what} without a readable {field}", status=200, body=api.last_body())
         writer.quarantine(endpoint, path, params, unreadable)
         raise unreadable from None
 
@@ -142,7 +137,7 @@ def _paged(
                 return fetch(sp, o)
 
             page = api.call(template, one_page, result.stats)
-            items = require_items(page, endpoint, lambda: _body(api))
+            items = require_items(page, endpoint, lambda: api.last_body())
         except MalformedResponse as exc:
             writer.quarantine(endpoint, path, params, exc)
             raise
@@ -211,7 +206,7 @@ def configured_playlist(ctx: RunContext, api: SpotifyApi, result: UnitResult, *,
     try:
         playlist = api.call("GET /v1/playlists/{id}", lambda sp: sp.playlist(playlist_id), result.stats)
         if not isinstance(playlist.get("id"), str):
-            raise MalformedResponse("playlist without an id", status=200, body=_body(api))
+            raise MalformedResponse("playlist without an id", status=200, body=api.last_body())
     except MalformedResponse as exc:
         writer.quarantine("playlists", path, {}, exc)
         raise
@@ -231,7 +226,7 @@ def search(ctx: RunContext, api: SpotifyApi, result: UnitResult, *, q: str, kind
                 return sp.search(q=q, limit=SEARCH_PAGE, offset=o, type=kind)
 
             answer = api.call("GET /v1/search", one_page, result.stats)
-            items = require_items(answer.get(f"{kind}s"), "search", lambda: _body(api))
+            items = require_items(answer.get(f"{kind}s"), "search", lambda: api.last_body())
         except MalformedResponse as exc:
             writer.quarantine("search", "/v1/search", params, exc)
             raise
@@ -411,7 +406,7 @@ def fetch_batch(api: SpotifyApi, writer: UnitWriter, result: UnitResult, kind: s
         answer = api.call(f"GET /v1/{kind}", batch, result.stats)
         objects = answer.get(kind) if isinstance(answer, dict) else None
         if not isinstance(objects, list):
-            raise MalformedResponse(f"{kind} batch without a '{kind}' list", status=200, body=_body(api))
+            raise MalformedResponse(f"{kind} batch without a '{kind}' list", status=200, body=api.last_body())
     except MalformedResponse as exc:
         writer.quarantine(kind, f"/v1/{kind}", params, exc)
         raise
@@ -430,28 +425,36 @@ def _keep_batch(writer: UnitWriter, result: UnitResult, pending: _PendingDetails
         pending.ids.append(item_id)
 
 
-def _fetch_single(api: SpotifyApi, writer: UnitWriter, result: UnitResult, pending: _PendingDetails, item_id: str):
-    """Fetch and queue one object by id (``/v1/{kind}/{id}``). A 404 or 400 counts as not found and still covers
-    the id (asking again would only fail again); a malformed answer is quarantined and raised."""
-    kind = pending.kind
+def fetch_one(api: SpotifyApi, writer: UnitWriter, result: UnitResult, kind: str, item_id: str) -> dict:
+    """The object of one lookup by id (``/v1/{kind}/{id}``). A malformed answer (not the requested object) is
+    quarantined and raised; an ApiError (404 or 400: an id Spotify does not know) propagates."""
     singular = kind[:-1]
     path = f"/v1/{kind}/{item_id}"
+
+    def single(sp: spotipy.Spotify, i: str = item_id) -> object:
+        return getattr(sp, singular)(i)
+
     try:
-
-        def single(sp: spotipy.Spotify, i: str = item_id) -> object:
-            return getattr(sp, singular)(i)
-
         obj = api.call(f"GET /v1/{kind}/{{id}}", single, result.stats)
         if not isinstance(obj, dict) or obj.get("id") != item_id:
-            raise MalformedResponse(f"{singular} response without the requested id", status=200, body=_body(api))
-        pending.records.append((writer.provenance(kind, path, {}), obj, 0))
+            raise MalformedResponse(f"{singular} response without the requested id", status=200, body=api.last_body())
+    except MalformedResponse as exc:
+        writer.quarantine(kind, path, {}, exc)
+        raise
+    return obj
+
+
+def _fetch_single(api: SpotifyApi, writer: UnitWriter, result: UnitResult, pending: _PendingDetails, item_id: str):
+    """Fetch and queue one object by id (:func:`fetch_one`). A 404 or 400 counts as not found and still covers
+    the id (asking again would only fail again)."""
+    kind = pending.kind
+    try:
+        obj = fetch_one(api, writer, result, kind, item_id)
+        pending.records.append((writer.provenance(kind, f"/v1/{kind}/{item_id}", {}), obj, 0))
     except ApiError as exc:
         if exc.status not in (404, 400):
             raise
         result.skipped["not found"] += 1  # remembered as known: asking again would only 404 again
-    except MalformedResponse as exc:
-        writer.quarantine(kind, path, {}, exc)
-        raise
     pending.ids.append(item_id)
 
 
