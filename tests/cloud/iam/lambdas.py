@@ -242,7 +242,18 @@ def _extractor_scenarios(secrets: Any) -> None:
         assert early["status"] == "not_authorized", early["status"]
         secrets.put_secret_value(SecretId=SECRET_NAME, SecretString=json.dumps(document))
         api.cold_start()
-        # 1. First run ever, as the state machine starts it: no _state/ object exists yet.
+        # An imported export's backfill queue (written by the listener's upload, not recorded): the daily run's
+        # backfill reads it, looks the tracks up (one unknown: remembered as gone) and commits its state.
+        import boto3
+
+        from lake_contract.backfill import CANDIDATES_KEY, BackfillCandidates
+        from spotify_lake.sources.emulator.catalogue import catalogue_for
+
+        queue = BackfillCandidates()
+        queue.add_file("export-key", {**{t.id: 2 for t in catalogue_for(31).tracks[:2]}, "0" * 22: 1})
+        uploader = boto3.session.Session(region_name=REGION).client("s3")
+        uploader.put_object(Bucket="lake-raw", Key=CANDIDATES_KEY.format(), Body=queue.to_json().encode())
+        # 1. First run ever, as the state machine starts it: no cursor exists yet.
         first = invoke(env, ExtractionEvent(run_id="extract-first", trigger="state-machine").to_event(), clock)
         assert first["status"] == "finished", first["status"]
         # 2. The frequent schedule's run, later: state exists now.
