@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 #: Plays in the export at each scale.
 SCALES: dict[str, int] = {"tiny": 20_000, "small": 200_000, "medium": 2_000_000, "large": 8_000_000}
-SECTIONS = ("transform", "scaling", "queries", "api", "cost")
+SECTIONS = ("transform", "scaling", "small_runs", "queries", "api", "cost")
 #: The three sizes of the scaling section, as fractions of the scale's plays.
 SCALING_FRACTIONS = (0.25, 0.5, 1.0)
 
@@ -245,6 +245,11 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         scaling = run_scaling(cfg, full)
         results["scaling"] = scaling["points"]
         results["scaling_summary"] = {k: v for k, v in scaling.items() if k != "points"}
+    if "small_runs" in cfg.sections:
+        cfg.progress("small runs: the demo's curation, then an incremental run after one poll")
+        from spotify_lake.bench.small_runs import run_small_runs
+
+        results["small_runs"] = run_small_runs(cfg.work_dir / "small_runs", cfg.seed)
     lake = _project_lake(cfg, transform, data)
     if "queries" in cfg.sections:
         cfg.progress("queries")

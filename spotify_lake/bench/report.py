@@ -106,9 +106,55 @@ def scaling_lines(results: dict[str, Any]) -> list[str]:
             "",
             f"- {s['rows_ratio']}x the plays took {s['seconds_ratio']}x the time (linear = {s['rows_ratio']}x); "
             f"peak memory {s['peak_rss_ratio']}x",
-            f"- least-squares fit: {s['fixed_seconds']} s fixed + "
+            f"- least-squares fit: **{s['fixed_seconds']} s fixed** (target ≤ 15 s) + "
             f"{s['seconds_per_million_marginal']} s per million plays",
         ]
+    good = [p for p in points if "seconds" in p]
+    if len(good) >= 2:
+        per_million = good[-1]["seconds_per_million"] / good[0]["seconds_per_million"]
+        largest = max(p["peak_rss_mb"] for p in good)
+        lines += [
+            f"- seconds per million plays at {_n(good[-1]['rows'])} / at {_n(good[0]['rows'])}: "
+            f"**{per_million:.2f}x** (target ≤ 1.1x at 8M against 2M)",
+            f"- largest peak memory: **{_n(largest, 0)} MB** (target ≤ 4,096 MB)",
+        ]
+    return [*lines, ""]
+
+
+def small_runs_lines(results: dict[str, Any]) -> list[str]:
+    small = results.get("small_runs")
+    if not small:
+        return []
+    lines = [
+        "## Small runs: the demo's curation, and an incremental run after one poll",
+        "",
+        "Each is `spotify_lake curate` in its own process tree, JVM start included.",
+        "",
+    ]
+    # (label, figures, the target in seconds)
+    runs = [
+        ("demo curation", small.get("demo_curation"), 20),
+        ("incremental after one poll", small.get("incremental"), 15),
+    ]
+    rows = []
+    for label, run, _ in runs:
+        if not run:
+            continue
+        if "error" in run:
+            rows.append([label, "failed: " + run["error"], "", ""])
+            continue
+        rows.append([label, _n(run["records_read"]), _n(run["seconds"]), _n(run["peak_rss_mb"], 0)])
+    lines += _table(["run", "records read", "seconds", "peak RSS MB"], rows)
+    lines.append("")
+    for label, run, target in runs:
+        if run and "error" not in run:
+            lines.append(f"- {label}: **{_n(run['seconds'])} s** (target ≤ {target} s)")
+    incremental = small.get("incremental")
+    if incremental and "error" not in incremental:
+        lines.append(
+            f"- the poll brought {incremental['plays_polled']} plays ({incremental['new_plays']} new on the "
+            f"emulator) in {incremental['poll_requests']} request(s)"
+        )
     return [*lines, ""]
 
 
@@ -262,6 +308,6 @@ def markdown(results: dict[str, Any]) -> str:
         f"Run {results.get('started_at')} – {results.get('finished_at')} ({results.get('wall_seconds')} s).",
         "",
     ]
-    for part in (transform_lines, scaling_lines, query_lines, api_lines, cost_lines):
+    for part in (transform_lines, scaling_lines, small_runs_lines, query_lines, api_lines, cost_lines):
         lines += part(results)
     return "\n".join(lines).rstrip() + "\n"

@@ -11,10 +11,8 @@ import sys
 from pathlib import Path
 
 from spotify_lake.bench.engines import ENGINES
+from spotify_lake.bench.harness import SCALES, SECTIONS
 from spotify_lake.errors import UserError
-
-SCALES = ("tiny", "small", "medium", "large")
-SECTIONS = ("transform", "scaling", "queries", "api", "cost")
 
 
 def _csv(allowed: tuple[str, ...], what: str):
@@ -30,7 +28,7 @@ def _csv(allowed: tuple[str, ...], what: str):
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--scale", choices=SCALES, default="medium", help="plays: tiny 20k, small 200k, medium 2M, large 8M"
+        "--scale", choices=tuple(SCALES), default="medium", help="plays: tiny 20k, small 200k, medium 2M, large 8M"
     )
     parser.add_argument("--out", default="out/bench", help="output folder (default out/bench)")
     parser.add_argument("--repeats", type=int, default=None, help="runs per engine (default 3; tiny 1)")

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 from spotify_lake.errors import UserError
-
-POLLS = 3  # extractions an hour apart: shows the incremental cursor picking up only new plays
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -34,11 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from spotify_lake import pipeline
+    from spotify_lake import demo_lake, pipeline
     from spotify_lake.commands.run import check_emulator_options, finish
     from spotify_lake.sources.emulator import Emulator, FaultSpecError
-    from spotify_lake.sources.exportgen import write_export
-    from spotify_lake.staging import stage_export
 
     check_emulator_options(args)
     lake, report, export_dir = args.out / "lake", args.out / "report", args.out / "export"
@@ -50,26 +45,8 @@ def run(args: argparse.Namespace) -> int:
     except FaultSpecError as exc:
         raise UserError(f"--faults: {exc}") from None
 
-    progress = pipeline.Progress(total=args.listeners + 5)
-    options = pipeline.ExtractOptions(searches=pipeline.DEMO_SEARCHES)
+    progress = pipeline.Progress(total=demo_lake.stages(args.listeners) + 2)  # + curation and report
     with emu:
         print(f"Emulator at {emu.base_url}: {args.days} simulated days, {args.mode} mode, seed {args.seed}\n")  # noqa: T201
-        with progress.stage("First extraction (recently played, top items, library, playlists, artists)") as outcome:
-            outcome.append(pipeline.describe_extract(pipeline.extract_from_emulator(emu, lake, options)))
-        for index, listener in enumerate(emu.listeners):
-            zip_path = export_dir / f"my_spotify_data_listener{index + 1}.zip"
-            with progress.stage(f"Writing and importing listener {index + 1}'s privacy export") as outcome:
-                written = write_export(zip_path, seed=args.seed, days=args.days, listener_index=index, now=emu.now)
-                staged = stage_export(zip_path, lake, listener=listener.user_id, now=emu.now)
-                outcome.append(f"{written.rows} rows in {len(staged.staged)} files")
-        # The exported plays name tracks the catalogue never saw: look them up (most-played first, in budget).
-        backfill = replace(options, sources=("backfill",))
-        with progress.stage("Catalogue backfill of the exported tracks (release dates, artists)") as outcome:
-            outcome.append(pipeline.describe_extract(pipeline.extract_from_emulator(emu, lake, backfill)))
-        # Later polls ask for what the deployed 30-minute schedule asks for: new plays and new artists.
-        poll = replace(options, sources=pipeline.FREQUENT_SOURCES)
-        with progress.stage(f"{POLLS - 1} more polls, an hour of simulated listening apart") as outcome:
-            for _ in range(POLLS - 1):
-                emu.advance(hours=1)
-                outcome.append(pipeline.describe_extract(pipeline.extract_from_emulator(emu, lake, poll)))
+        demo_lake.build(emu, lake, export_dir, seed=args.seed, days=args.days, progress=progress)
     return finish(progress, lake, report, time_zone=args.time_zone, mode=args.mode)

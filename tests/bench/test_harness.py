@@ -105,3 +105,49 @@ def test_event_log_summary_by_call_site(tmp_path):
     top = {"call_site": "save at glue/curation/plays.py:10", "stages": 2, "tasks": 6, "seconds": 4.5}
     assert s["top_call_sites"][0] == top
     assert s["top_call_sites"][1]["call_site"] == "count at glue/curation/quality.py:3"
+
+
+def test_markdown_reports_scaling_targets_and_small_runs():
+    points = [
+        {"rows": 2_000_000, "seconds": 130.0, "peak_rss_mb": 2500.0, "seconds_per_million": 65.0},
+        {"rows": 8_000_000, "seconds": 460.0, "peak_rss_mb": 4800.0, "seconds_per_million": 57.5},
+    ]
+    small = {
+        "demo_curation": {"seconds": 31.5, "peak_rss_mb": 1500.0, "records_read": 29_805, "records_loaded": 29_778},
+        "incremental": {
+            "seconds": 12.25,
+            "peak_rss_mb": 900.0,
+            "records_read": 52,
+            "records_loaded": 50,
+            "new_plays": 51,
+            "plays_polled": 50,
+            "poll_requests": 3,
+        },
+    }
+    results = {
+        "machine": {"cpus": 2, "memory_gb": 24, "python": "3.11", "spark": "3.5.4", "duckdb": "2.0.0"},
+        "scale": "large",
+        "scaling": points,
+        "scaling_summary": scaling_summary(points),
+        "small_runs": small,
+    }
+    md = markdown(results)
+    # 130 = a + 2b and 460 = a + 8b: b = 55 s per million, a = 20 s fixed; 57.5 / 65 = 0.88
+    assert "**20.0 s fixed** (target ≤ 15 s) + 55.0 s per million plays" in md
+    assert "seconds per million plays at 8,000,000 / at 2,000,000: **0.88x** (target ≤ 1.1x" in md
+    assert "largest peak memory: **4,800 MB** (target ≤ 4,096 MB)" in md
+    assert "| demo curation | 29,805 | 31.5 | 1,500 |" in md
+    assert "- demo curation: **31.5 s** (target ≤ 20 s)" in md
+    assert "- incremental after one poll: **12.2 s** (target ≤ 15 s)" in md
+    assert "the poll brought 50 plays (51 new on the emulator) in 3 request(s)" in md
+
+
+def test_markdown_reports_a_failed_small_run():
+    results = {
+        "machine": {"cpus": 2, "memory_gb": 24, "python": "3.11", "spark": "3.5.4", "duckdb": "2.0.0"},
+        "scale": "medium",
+        "small_runs": {"demo_curation": {"error": "curate exited 1", "stderr_tail": "boom"}},
+    }
+    md = markdown(results)
+    assert "| demo curation | failed: curate exited 1 |" in md
+    assert "target ≤ 20 s" not in md
