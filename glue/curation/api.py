@@ -7,7 +7,7 @@ Input lines come from ``spark.read.text`` (gzip handled by Spark) with ``raw_obj
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -382,12 +382,18 @@ ALBUM_ITEMS = ("albums",)
 SEARCH_ITEMS = ("search",)
 
 
-def catalogue_observations(envelopes: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """(track, album, artist) observations from every endpoint that embeds them; one row per object seen."""
+def catalogue_observations(
+    envelopes: DataFrame, present: Collection[str | None]
+) -> tuple[DataFrame | None, DataFrame | None, DataFrame | None]:
+    """(track, album, artist) observations, one row per object seen, from the ``present`` endpoints (those with
+    new objects in this run) that embed them; None for a table no present endpoint feeds. Absent endpoints are
+    left out of the plan: each would be one more scan of the envelopes and one more JSON parse for no row."""
     tracks: list[DataFrame] = []
     artists: list[DataFrame] = []
     albums: list[DataFrame] = []
     for endpoint, path in TRACK_PATHS.items():
+        if endpoint not in present:
+            continue
         rows = with_item(envelopes, endpoint).where(F.col("_reason").isNull())
         track = F.expr(path)
         if endpoint == "playlist_items":
@@ -401,10 +407,10 @@ def catalogue_observations(envelopes: DataFrame) -> tuple[DataFrame, DataFrame, 
                     _artist_version(_simplified_artist(F.col("a")), F.col("at")).alias("v")
                 )
             )
-    for endpoint in ARTIST_ITEMS:
+    for endpoint in (e for e in ARTIST_ITEMS if e in present):
         rows = with_item(envelopes, endpoint).where(F.col("_reason").isNull())
         artists.append(rows.select(_artist_version(F.col("item"), F.col("extracted_at")).alias("v")))
-    for endpoint in ALBUM_ITEMS:
+    for endpoint in (e for e in ALBUM_ITEMS if e in present):
         album_rows = with_item(envelopes, endpoint).where(F.col("_reason").isNull())
         albums.append(album_rows.select(_album_version(F.col("item"), F.col("extracted_at")).alias("v")).select("v.*"))
         artists.append(
@@ -412,18 +418,17 @@ def catalogue_observations(envelopes: DataFrame) -> tuple[DataFrame, DataFrame, 
                 _artist_version(_simplified_artist(F.col("a")), F.col("extracted_at")).alias("v")
             )
         )
-    for endpoint in SEARCH_ITEMS:
+    for endpoint in (e for e in SEARCH_ITEMS if e in present):
         search = with_item(envelopes, endpoint).where(F.col("_reason").isNull())
         artists.append(
             search.where(F.col("item.type") == "artist").select(
                 _artist_version(_simplified_artist(F.col("item")), F.col("extracted_at")).alias("v")
             )
         )
-    artist_df = _union([a.select("v.*") for a in artists]).where(F.col("artist_id").isNotNull())
     return (
-        _union(tracks).where(F.col("track_id").isNotNull()),
-        _union(albums).where(F.col("album_id").isNotNull()),
-        artist_df,
+        _union(tracks).where(F.col("track_id").isNotNull()) if tracks else None,
+        _union(albums).where(F.col("album_id").isNotNull()) if albums else None,
+        _union([a.select("v.*") for a in artists]).where(F.col("artist_id").isNotNull()) if artists else None,
     )
 
 

@@ -169,7 +169,9 @@ def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str
     return kept
 
 
-def curate_catalogue(state: RunState, table: Table, key: str, observations: DataFrame) -> DataFrame:
+def curate_catalogue(state: RunState, table: Table, observations: DataFrame) -> DataFrame:
+    """A catalogue table (one key column): new observations merged attribute-wise into the curated rows."""
+    (key,) = table.key
     existing = read_existing(state, table, None)
     columns = [f.name for f in struct_type(table).fields]
     rows = observations.select(*columns)
@@ -341,17 +343,17 @@ def _snapshot_steps(state: RunState, envelopes: DataFrame, present: set[str | No
 
 def _catalogue_steps(state: RunState, envelopes: DataFrame, present: set[str | None]) -> None:
     """Catalogue endpoints' lines (albums, tracks) loaded or quarantined; then tracks, albums and artists merged
-    attribute-wise from every endpoint that embeds them."""
+    attribute-wise from every endpoint of this run that embeds them. A table none of them feeds is left alone
+    (an artist lookup rewrites neither tracks nor albums)."""
     for endpoint in endpoints.endpoints_of_step(Step.CATALOGUE):
         if endpoint in present:
             _catalogue_lines(state, envelopes, endpoint)
-    if not present:
-        state.cleared.update((TRACKS.name, ALBUMS.name, ARTISTS.name))
-        return
-    track_obs, album_obs, artist_obs = api.catalogue_observations(envelopes)
-    curate_catalogue(state, TRACKS, "track_id", track_obs)
-    curate_catalogue(state, ALBUMS, "album_id", album_obs)
-    curate_catalogue(state, ARTISTS, "artist_id", artist_obs)
+    observed = api.catalogue_observations(envelopes, present)
+    for table, observations in zip((TRACKS, ALBUMS, ARTISTS), observed, strict=True):
+        if observations is None:  # no endpoint of this run feeds it: left alone
+            state.cleared.add(table.name)
+        else:
+            curate_catalogue(state, table, observations)
 
 
 def _catalogue_lines(state: RunState, envelopes: DataFrame, endpoint: str) -> None:

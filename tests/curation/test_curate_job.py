@@ -10,7 +10,7 @@ import pytest
 from curation.job import CurationFailed
 from curation.lake import LakePaths
 from curation.reading import read_published
-from curation.schema import PLAYS, QUARANTINE, TRACKS
+from curation.schema import ARTISTS, PLAYS, QUARANTINE, TRACKS
 from curation.spark_schema import struct_type
 from lake_contract.summaries import CurationSummary
 from spotify_lake.adapters.lakefiles import published_locations
@@ -273,3 +273,31 @@ def test_merge_across_a_month_boundary_keeps_one_row_in_the_export_month(spark, 
     assert rebuilt.tables["plays"] == ["2024-01"]
     assert _rows(spark, lake, PLAYS, ["play_id"]) == rows
     assert sorted(published_locations(lake, PLAYS)) == ["2024-01"]
+
+
+def test_an_artist_lookup_rewrites_artists_and_leaves_tracks_and_albums_alone(spark, curated, tmp_path):
+    lake, _ = curated
+    copy = tmp_path / "lake"
+    shutil.copytree(lake, copy)
+    tracks_before = published_locations(copy, TRACKS)
+    drake = {
+        "id": "3TVXtAsR1Inumwj472S9r4",
+        "name": "Drake",
+        "uri": "spotify:artist:3TVXtAsR1Inumwj472S9r4",
+        "type": "artist",
+        "genres": ["canadian hip hop"],
+        "popularity": 95,
+        "followers": {"total": 90000000},
+        "images": [],
+    }
+    lookup = envelope("artists", drake, extracted_at="2024-01-06T09:00:00.000Z", run_id="extract-lookup")
+    put_api(copy, "artists", [lookup], run="extract-lookup")
+    later = _curate(copy, "curate-lookup")
+    assert later.status == "succeeded"
+    assert later.accounts()["api:artists"].loaded == 1
+    # The artists endpoint feeds the artists table and its snapshots; nothing of this run feeds tracks or albums.
+    assert set(later.tables) == {"artists", "artist_snapshots"}
+    assert published_locations(copy, TRACKS) == tracks_before
+    artists = {a.artist_id: a for a in _rows(spark, copy, ARTISTS, ["artist_id"])}
+    assert artists["3TVXtAsR1Inumwj472S9r4"].genres == ["canadian hip hop"]
+    assert artists["3TVXtAsR1Inumwj472S9r4"].name == "Drake"
