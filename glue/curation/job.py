@@ -126,7 +126,7 @@ def curate_keyed(state: RunState, table: Table, new_rows: DataFrame) -> None:
     stage(state, table, labelled.where(F.col("_fate") == "kept"), partitions)
 
 
-def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str] = plays.FAMILIES) -> DataFrame:
+def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str] | None = plays.FAMILIES) -> DataFrame:
     """Plays: dedup and merge new candidates with the curated plays they may touch; returns what was staged.
 
     ``families`` are the play families the new candidates may hold (see :func:`plays.merge_plays`)."""
@@ -150,10 +150,10 @@ def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str
         )
     existing = read_existing(state, PLAYS, months)
     if existing is None:
-        rows = new
-    else:  # curated rows may be of any family
-        rows, families = new.unionByName(plays.prepare_existing(existing)), plays.FAMILIES
-    merged = state.persist(plays.merge_plays(rows, families))
+        rows, present = new, families
+    else:  # curated rows may be of any family: merge_plays looks
+        rows, present = new.unionByName(plays.prepare_existing(existing)), None
+    merged = state.persist(plays.merge_plays(rows, present))
     source = F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source"))
     state.outcomes.append(merged.where("_new").select(source.alias("_source"), F.col("_fate").alias("outcome")))
     # Curated plays of earlier runs that this run's rows replaced (an account play absorbed by the extended

@@ -170,7 +170,7 @@ def prepare_new(candidates: DataFrame) -> DataFrame:
 FAMILIES = identity.FAMILIES
 
 
-def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> DataFrame:
+def merge_plays(candidates: DataFrame, families: frozenset[str] | None = None) -> DataFrame:
     """Label every candidate ``kept`` or ``duplicate`` and enrich the kept rows from their merged partners.
 
     1. Within a family (api / export / account), rows with the same play_id are one play: the longest
@@ -185,9 +185,11 @@ def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> D
     A curated row (``_new`` false) labelled ``duplicate`` was *superseded* by this run's rows: the job counts
     those so that loaded minus superseded, summed over runs, is the table's row count.
 
-    ``families`` are the families the candidates may contain (known from the raw objects read and whether
-    curated rows were read back). A step whose two sides cannot both be present is skipped: it could pair
-    nothing, and each step scans every row several times (a first import of an export is export-only).
+    ``families`` are the families the candidates may contain, when the raw objects read say so (an over-estimate
+    is safe); None when curated rows of any family were read back: the labelled rows are then materialised and
+    their families looked up (one small job). A step whose two sides are not both present is skipped: it could
+    pair nothing, and each step scans every row several times (a first import of an export is export-only; an
+    incremental poll over a lake without account data needs no account step).
 
     The rows come back hash-partitioned by ``play_month`` (the plays table's partition key).
     """
@@ -195,13 +197,36 @@ def merge_plays(candidates: DataFrame, families: frozenset[str] = FAMILIES) -> D
     # of rows the overlap rule compares once earlier months are carried in (:func:`with_overlaps`): one
     # shuffle by month serves the dedupe window, the overlap window and the partitioned write.
     rows = _label_within_family(candidates.withColumn("play_month", play_month()).repartition("play_month"))
-    paired = False
-    if {_API, identity.API_EXPORT_SURVIVOR} <= families:
-        rows, paired = _merge_api_into_export(_with_pairing_columns(rows)), True
-    if _ACCOUNT in families and families - {_ACCOUNT}:
-        rows, paired = _merge_account(_with_pairing_columns(rows)), True
-    if paired:  # the merge steps' joins shuffled the rows by row id: cluster them by month again
-        rows = rows.repartition("play_month")
+    if families is not None and not (_api_step(families) or _account_step(families)):
+        return _merged(rows)
+    # The steps read the labelled rows several times (kept rows, both sides of a join, the result):
+    # materialise them once instead of recomputing the whole lineage per branch.
+    rows = _with_pairing_columns(rows).localCheckpoint()
+    if families is None:
+        families = frozenset(r[0] for r in rows.where(F.col("_fate") == "kept").select("_family").distinct().collect())
+    if _api_step(families):
+        rows = _merge_api_into_export(rows)
+        if _account_step(families):
+            rows = rows.localCheckpoint()
+    if _account_step(families):
+        rows = _merge_account(rows)
+    if _api_step(families) or _account_step(families):
+        rows = rows.repartition("play_month")  # the steps' joins shuffled the rows by row id: by month again
+    return _merged(rows)
+
+
+def _api_step(families: frozenset[str]) -> bool:
+    """Whether step 2 can pair anything: API and export-survivor rows both present."""
+    return {_API, identity.API_EXPORT_SURVIVOR} <= families
+
+
+def _account_step(families: frozenset[str]) -> bool:
+    """Whether step 3 can pair anything: account rows and rows of another family both present."""
+    return _ACCOUNT in families and bool(families - {_ACCOUNT})
+
+
+def _merged(rows: DataFrame) -> DataFrame:
+    """The merged rows' final columns: ``is_stream`` (a merge may have filled ms_played), helpers dropped."""
     return rows.withColumn("is_stream", is_stream()).drop("_t", "_name_key", "_rid", "_family")
 
 
@@ -242,10 +267,7 @@ def _with_pairing_columns(rows: DataFrame) -> DataFrame:
 
 
 def _merge_api_into_export(rows: DataFrame) -> DataFrame:
-    """Step 2: API <-> export by track URI."""
-    # The step reads the labelled rows several times (kept rows, both sides of a join, the result):
-    # materialise them once instead of recomputing the whole lineage per branch.
-    rows = rows.localCheckpoint()
+    """Step 2: API <-> export by track URI (``rows`` materialised: the step reads them several times)."""
     kept = rows.where(F.col("_fate") == "kept")
     api = kept.where((F.col("_family") == _API) & F.col("track_uri").isNotNull())
     exp = kept.where((F.col("_family") == identity.API_EXPORT_SURVIVOR) & F.col("track_uri").isNotNull())
@@ -275,8 +297,7 @@ def _merge_api_into_export(rows: DataFrame) -> DataFrame:
 
 
 def _merge_account(rows: DataFrame) -> DataFrame:
-    """Step 3: account <-> anything else by names."""
-    rows = rows.localCheckpoint()
+    """Step 3: account <-> anything else by names (``rows`` materialised, as for step 2)."""
     kept = rows.where(F.col("_fate") == "kept")
     account = kept.where((F.col("_family") == _ACCOUNT) & F.col("_name_key").isNotNull())
     other = kept.where((F.col("_family") != _ACCOUNT) & F.col("_name_key").isNotNull())
