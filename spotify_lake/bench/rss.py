@@ -6,7 +6,10 @@ descended from the child every ``interval`` seconds and keep the largest sum. A 
 program as its parent (a JVM's fork before it execs a helper, which Hadoop's local file system does for
 permissions; a Python daemon's forked workers; a Python starting another) counts only its private pages
 (``Private_*`` in ``/proc/<pid>/smaps_rollup``): what it shares with its parent (copy-on-write memory, the
-program's code) is already in the parent's figure, so a fork does not show the JVM twice.
+program's code) is already in the parent's figure, so a fork does not show the JVM twice. A child that shares
+its parent's address space (``CLONE_VM``: the JVM starts every helper process with ``posix_spawn``, a vfork,
+and the child runs in the JVM's memory until it execs) counts nothing: its resident set and its "private" pages
+are the JVM's own. Which processes share an address space the kernel says (``kcmp(2)``, ``KCMP_VM``).
 Every other process counts its ``VmRSS`` from ``/proc/<pid>/status``, which costs the sampled process nothing
 (reading ``smaps_rollup`` walks the process's page tables: ~30 ms for a 2.5 GB process, too much to do ten times
 a second to the JVM being measured). Sampling reads ``/proc`` directly (Linux), so no extra package is needed; a
@@ -16,6 +19,7 @@ peak shorter than the interval can be missed, which is why the interval is small
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import threading
@@ -100,12 +104,30 @@ def private_bytes(pid: int) -> int:
     return total
 
 
+#: ``kcmp`` system call numbers (``asm/unistd.h``) of the architectures this runs on.
+_SYS_KCMP = {"x86_64": 312, "aarch64": 272}
+_KCMP_VM = 1
+
+
+def shares_memory(pid: int, other: int) -> bool:
+    """Whether two processes share one address space (``kcmp(pid, other, KCMP_VM, 0, 0) == 0``); False when
+    the kernel cannot say (no ``kcmp`` on this architecture or kernel, a process gone)."""
+    number = _SYS_KCMP.get(os.uname().machine)
+    if number is None:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return int(libc.syscall(number, pid, other, _KCMP_VM, 0, 0)) == 0
+
+
 def tree_rss_bytes(root: int) -> int:
-    """Memory of the process tree: resident sets, a fork of its parent's program counted by its private pages."""
+    """Memory of the process tree: resident sets; a fork of its parent's program counted by its private pages,
+    a child in its parent's address space (a vfork before exec) not at all."""
     tree = _tree(root)
     programs = {pid: _program(pid) for pid, _parent in tree}
     total = 0
     for pid, parent in tree:
+        if parent is not None and shares_memory(pid, parent):
+            continue
         forked = parent is not None and programs[pid] is not None and programs[pid] == programs[parent]
         total += private_bytes(pid) if forked else rss_bytes(pid)
     return total

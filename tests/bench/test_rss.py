@@ -46,3 +46,35 @@ def test_pages_shared_by_a_fork_count_once():
     m = run_measured([sys.executable, "-c", FORKED], interval=0.05)
     assert m.returncode == 0
     assert 300 <= m.peak_rss_mb < 450  # summed resident sets would say over 600
+
+
+def test_the_kernel_tells_a_fork_from_the_same_address_space():
+    import os
+    import time
+
+    from spotify_lake.bench.rss import shares_memory
+
+    assert shares_memory(os.getpid(), os.getpid())
+    pid = os.fork()
+    if pid == 0:  # the fork: its own (copy-on-write) address space
+        time.sleep(2)
+        os._exit(0)
+    try:
+        assert not shares_memory(os.getpid(), pid)
+    finally:
+        os.waitpid(pid, 0)
+
+
+def test_a_child_in_its_parents_address_space_counts_nothing(monkeypatch):
+    """A vfork child before exec (how the JVM starts helpers) reports the JVM's pages as its own."""
+    from spotify_lake.bench import rss
+
+    sizes = {10: 2_000, 11: 2_000, 12: 300}  # the JVM, its vfork child, a real child
+    monkeypatch.setattr(rss, "_tree", lambda root: [(10, None), (11, 10), (12, 10)])
+    monkeypatch.setattr(rss, "_program", lambda pid: "/usr/bin/java" if pid != 12 else "/bin/chmod")
+    monkeypatch.setattr(rss, "rss_bytes", lambda pid: sizes[pid])
+    monkeypatch.setattr(rss, "private_bytes", lambda pid: sizes[pid])
+    monkeypatch.setattr(rss, "shares_memory", lambda pid, other: pid == 11)
+    assert rss.tree_rss_bytes(10) == 2_300
+    monkeypatch.setattr(rss, "shares_memory", lambda pid, other: False)
+    assert rss.tree_rss_bytes(10) == 4_300  # counted as a fork's private pages: the JVM twice
