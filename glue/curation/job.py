@@ -126,7 +126,7 @@ def curate_keyed(state: RunState, table: Table, new_rows: DataFrame) -> None:
     stage(state, table, labelled.where(F.col("_fate") == "kept"), partitions)
 
 
-def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str] | None = plays.FAMILIES) -> DataFrame:
+def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str] = plays.FAMILIES) -> DataFrame:
     """Plays: dedup and merge new candidates with the curated plays they may touch; returns what was staged.
 
     ``families`` are the play families the new candidates may hold (see :func:`plays.merge_plays`)."""

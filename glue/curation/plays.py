@@ -204,13 +204,12 @@ def merge_plays(candidates: DataFrame, families: frozenset[str] | None = None) -
     rows = _with_pairing_columns(rows).localCheckpoint()
     if families is None:
         families = frozenset(r[0] for r in rows.where(F.col("_fate") == "kept").select("_family").distinct().collect())
-    if _api_step(families):
+    api_step, account_step = _api_step(families), _account_step(families)
+    if api_step:
         rows = _merge_api_into_export(rows)
-        if _account_step(families):
-            rows = rows.localCheckpoint()
-    if _account_step(families):
-        rows = _merge_account(rows)
-    if _api_step(families) or _account_step(families):
+    if account_step:
+        rows = _merge_account(rows.localCheckpoint() if api_step else rows)
+    if api_step or account_step:
         rows = rows.repartition("play_month")  # the steps' joins shuffled the rows by row id: by month again
     return _merged(rows)
 
