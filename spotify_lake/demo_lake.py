@@ -15,6 +15,9 @@ from spotify_lake.sources.exportgen import write_export
 from spotify_lake.staging import stage_export
 
 POLLS = 3  # extractions an hour apart: shows the incremental cursor picking up only new plays
+#: The demo's world unless told otherwise: a year of one listener, an app with extended quota.
+DAYS = 365
+MODE = "extended"
 
 #: What the demo's extractions ask for (its catalogue searches).
 DEMO_OPTIONS = pipeline.ExtractOptions(searches=pipeline.DEMO_SEARCHES)

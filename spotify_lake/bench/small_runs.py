@@ -30,8 +30,6 @@ from spotify_lake.sources.emulator import Emulator
 POLL_PLAYS = 50
 #: Simulated minutes between the emulator's clock steps while waiting for :data:`POLL_PLAYS` new plays.
 STEP_MINUTES = 5
-DAYS = 365  # the demo's defaults
-MODE = "extended"
 
 
 def advance_until_new_plays(emu: Emulator, plays: int, step_minutes: float = STEP_MINUTES) -> int:
@@ -69,8 +67,8 @@ def run_small_runs(work: Path, seed: int) -> dict[str, Any]:
         shutil.rmtree(work)
     lake = work / "lake"
     progress = pipeline.Progress(total=demo_lake.stages(1), stream=io.StringIO())
-    with Emulator(seed=seed, days=DAYS, listeners=1, mode=MODE) as emu:
-        demo_lake.build(emu, lake, work / "export", seed=seed, days=DAYS, progress=progress)
+    with Emulator(seed=seed, days=demo_lake.DAYS, listeners=1, mode=demo_lake.MODE) as emu:
+        demo_lake.build(emu, lake, work / "export", seed=seed, days=demo_lake.DAYS, progress=progress)
         first = _curate(lake, "curate-bench-demo")
         if "error" in first:
             return {"demo_curation": first}
@@ -87,6 +85,6 @@ def run_small_runs(work: Path, seed: int) -> dict[str, Any]:
             "poll_requests": poll.requests_total,
         },
         "seed": seed,
-        "days": DAYS,
-        "mode": MODE,
+        "days": demo_lake.DAYS,
+        "mode": demo_lake.MODE,
     }

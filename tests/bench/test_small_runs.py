@@ -16,3 +16,15 @@ def test_advance_until_fifty_new_plays_then_one_poll_takes_them(tmp_path):
         assert 50 <= new <= 60
         poll = pipeline.extract_from_emulator(emu, tmp_path / "lake", POLL_OPTIONS)
     assert poll.sources["recently_played"].items_written == min(new, 50)
+
+
+def test_the_demo_command_defaults_to_the_world_the_benchmark_times():
+    import argparse
+
+    from spotify_lake import demo_lake
+    from spotify_lake.commands import demo
+
+    parser = argparse.ArgumentParser()
+    demo.configure(parser)  # the command keeps literal defaults: the CLI does not import the emulator to build its help
+    args = parser.parse_args([])
+    assert (args.days, args.mode, args.listeners) == (demo_lake.DAYS, demo_lake.MODE, 1)
