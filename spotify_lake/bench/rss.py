@@ -20,6 +20,7 @@ peak shorter than the interval can be missed, which is why the interval is small
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import subprocess
 import threading
@@ -115,8 +116,13 @@ def shares_memory(pid: int, other: int) -> bool:
     number = _SYS_KCMP.get(os.uname().machine)
     if number is None:
         return False
-    libc = ctypes.CDLL(None, use_errno=True)
-    return int(libc.syscall(number, pid, other, _KCMP_VM, 0, 0)) == 0
+    return int(_libc().syscall(number, pid, other, _KCMP_VM, 0, 0)) == 0
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    """The C library, loaded once: the sampler asks about every child ten times a second."""
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def tree_rss_bytes(root: int) -> int:
