@@ -12,6 +12,8 @@ Two readings of the same files, one result (docs/CURATION.md, "Reading exports")
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -187,19 +189,35 @@ def _rec(name: str) -> Column:
 
 
 def _bool(name: str) -> Column:
-    return F.when(F.lower(_rec(name)) == "true", True).when(F.lower(_rec(name)) == "false", False)
+    # The reader gives JSON's true and false as "true" and "false": compared as they are first, so only other
+    # spellings pay for a lower-cased copy.
+    value = _rec(name)
+    return (
+        F.when(value == "true", True)
+        .when(value == "false", False)
+        .when(F.lower(value) == "true", True)
+        .when(F.lower(value) == "false", False)
+    )
 
 
 def _not_bool(name: str) -> Column:
-    return _rec(name).isNotNull() & ~F.lower(_rec(name)).isin("true", "false")
+    value = _rec(name)
+    return value.isNotNull() & ~value.isin("true", "false") & ~F.lower(value).isin("true", "false")
+
+
+def _record_size(measure: Callable[[Column], Column]) -> Column:
+    """The sum of ``measure`` (characters or bytes) over the record's fields."""
+    return sum((F.coalesce(measure(_rec(n)), F.lit(0)) for n in _STRING_FIELDS), F.lit(0))
 
 
 def record_reason(played_at: Column, ms_raw: Column, ms: Column, now: Column) -> Column:
     """Why one export record is quarantined, or null when it is a play."""
-    size = sum((F.coalesce(F.length(_rec(n)), F.lit(0)) for n in _STRING_FIELDS), F.lit(0))
+    # Characters are counted only when the bytes (known without a scan) could be too many: a character is at
+    # least one byte, so a record within the limit in bytes is within it in characters.
+    too_large = (_record_size(F.octet_length) > MAX_RECORD_CHARS) & (_record_size(F.length) > MAX_RECORD_CHARS)
     reason = (
         F.when(F.col("rec").isNull(), F.lit("record is not a JSON object"))
-        .when(size > MAX_RECORD_CHARS, F.lit("record larger than 64 KiB"))
+        .when(too_large, F.lit("record larger than 64 KiB"))
         .when(played_at.isNull(), F.lit("no parseable timestamp"))
         .when(played_at < F.lit(EARLIEST_PLAY).cast("timestamp"), F.lit("timestamp before 2006"))
         .when(played_at > now, F.lit("timestamp in the future"))
