@@ -50,7 +50,7 @@ from curation.schema import (
     TRACKS,
     Table,
 )
-from curation.session import sized_shuffle
+from curation.session import sized_for_input
 from curation.spark_schema import struct_type
 from curation.state import RunState, timed
 from lake_contract import endpoints, identity
@@ -228,7 +228,7 @@ def run(
     )
     try:
         if todo:
-            with sized_shuffle(spark, sum(o.length for o in todo)):
+            with sized_for_input(spark, sum(o.length for o in todo)):
                 _process(state, groups, summary)
         else:
             summary.status, summary.sources, summary.tables, summary.data_quality = CURATION_NOTHING_TO_DO, {}, {}, []
@@ -287,7 +287,7 @@ def _read_inputs(
     state.unreadable = {o.key: "empty object" for o in groups["api"] if o.length == 0}
     non_empty_api = [o for o in groups["api"] if o.length > 0]
     if non_empty_api:
-        state.unreadable |= unreadable_api_objects(spark, non_empty_api)
+        state.unreadable |= unreadable_api_objects(spark, state.fs, non_empty_api)
     readable_api = [o for o in groups["api"] if o.key not in state.unreadable]
     lines = read_api_lines(spark, readable_api) if readable_api else empty_lines(spark)
     envelopes = state.persist(api.parse_envelopes(lines))

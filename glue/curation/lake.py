@@ -129,13 +129,20 @@ class LakeFS:
                 names.append(name)
         return sorted(names)
 
-    def read_text(self, path: str) -> str:
+    def read_bytes(self, path: str) -> bytes:
+        """A small object's bytes (through the driver)."""
+        local = _local(path)
+        if local is not None:
+            return local.read_bytes()
         stream = self._fs(path).open(self._p(path))
         try:
             data = self._jvm.org.apache.commons.io.IOUtils.toByteArray(stream)
         finally:
             stream.close()
-        return bytes(data).decode("utf-8")
+        return bytes(data)
+
+    def read_text(self, path: str) -> str:
+        return self.read_bytes(path).decode("utf-8")
 
     def read_text_if_exists(self, path: str) -> str | None:
         return self.read_text(path) if self.exists(path) else None

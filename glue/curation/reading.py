@@ -10,8 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -21,6 +20,7 @@ from curation import exports
 from curation.catalog import Catalog, DocumentCatalog, TableLocations, version_of, version_prefix
 from curation.lake import LakeFS, LakePaths, RawObject, spark_path
 from curation.schema import Table
+from curation.session import session_conf
 from curation.spark_schema import struct_type
 from curation.state import RunState
 from lake_contract import keys
@@ -125,8 +125,19 @@ def gzip_problem(content: bytes | bytearray) -> str | None:
     return None
 
 
-def unreadable_api_objects(spark: SparkSession, objects: list[RawObject]) -> dict[str, str]:
-    """Keys of the API objects that cannot be read, with the reason (a small collect: keys, not data)."""
+#: Up to this many API objects are checked on the driver, their bytes read through the lake's file system: a
+#: run after one poll has a handful, and a Spark job with Python workers costs more than a second to start.
+DRIVER_CHECKED_OBJECTS = 32
+
+
+def unreadable_api_objects(
+    spark: SparkSession, fs: LakeFS, objects: list[RawObject], driver_limit: int = DRIVER_CHECKED_OBJECTS
+) -> dict[str, str]:
+    """Keys of the API objects that cannot be read, with the reason: on the driver for up to ``driver_limit``
+    objects, else on the executors (a small collect: keys, not data)."""
+    if len(objects) <= driver_limit:
+        checked = {o.key: gzip_problem(fs.read_bytes(o.path)) for o in objects}
+        return {key: problem for key, problem in checked.items() if problem is not None}
     files = spark.read.format("binaryFile").load([spark_path(o.path) for o in objects])
     keyed = files.select(_raw_key("path").alias("key"), "content")
     problems = keyed.rdd.map(lambda row: (row.key, gzip_problem(row.content))).filter(lambda kv: kv[1] is not None)
@@ -148,22 +159,6 @@ def read_whole_files(spark: SparkSession, objects: list[RawObject]) -> DataFrame
 #: Local and Glue file splitting: with this maximum every multi-line JSON file (never split) is a task of its
 #: own, so a record's position in its task is its position in its file.
 ONE_FILE_PER_TASK = {"spark.sql.files.maxPartitionBytes": "1"}
-
-
-@contextmanager
-def session_conf(spark: SparkSession, settings: Mapping[str, str]) -> Iterator[None]:
-    """``settings`` on the session for the duration of the block, then the values before."""
-    before = {k: spark.conf.get(k, None) for k in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, earlier in before.items():
-            if earlier is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, earlier)
 
 
 def read_export_rows(spark: SparkSession, objects: list[RawObject]) -> DataFrame:

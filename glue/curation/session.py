@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,20 +46,51 @@ def shuffle_partitions(input_bytes: int, cores: int) -> int:
     return min(max(cores, -(-input_bytes // BYTES_PER_SHUFFLE_PARTITION)), 2000)
 
 
+#: Below this much new raw input, a run evaluates expressions interpreted instead of compiling them: Spark
+#: compiles a class for every projection, ordering and predicate of every job (tens of milliseconds each on a
+#: cold JVM), which a small run does not earn back. Measured here (docs/PERFORMANCE.md, Small runs): the run
+#: after a 50-play poll 17.0 s -> 13.0 s, the demo's curation (16 MB) 36-41 s -> 33 s; at 500,000 plays
+#: (307 MB) both ways took the same time, so the compiled path stays for anything bigger than this.
+INTERPRETED_BELOW_BYTES = 64 * 1024 * 1024
+#: Spark's switch between compiled and interpreted expressions (whole stages stay compiled either way).
+#: Spark documents it as internal; the interpreted path it selects is the one Spark itself falls back to.
+EXPRESSION_CONF = "spark.sql.codegen.factoryMode"
+
+
+def input_settings(input_bytes: int, cores: int) -> dict[str, str]:
+    """The session settings a run over ``input_bytes`` of new raw input uses (see :func:`sized_for_input`)."""
+    return {
+        SHUFFLE_CONF: str(shuffle_partitions(input_bytes, cores)),
+        EXPRESSION_CONF: "NO_CODEGEN" if input_bytes < INTERPRETED_BELOW_BYTES else "FALLBACK",
+    }
+
+
 @contextmanager
-def sized_shuffle(spark, input_bytes: int):
-    """Shuffle partitions proportional to the input (one per 128 MiB, at least one per core) for the
-    duration of a run, unless the session was given ``spark.sql.shuffle.partitions`` explicitly. Spark's
-    default of 200 turns a personal history into hundreds of tiny tasks per shuffle."""
-    if spark.sparkContext.getConf().contains(SHUFFLE_CONF):
+def sized_for_input(spark, input_bytes: int):
+    """:func:`input_settings` for the duration of a run, except those the session was given explicitly.
+
+    Shuffle partitions proportional to the input: Spark's default of 200 turns a personal history into hundreds
+    of tiny tasks per shuffle; and interpreted expressions for a small input."""
+    given = spark.sparkContext.getConf()
+    settings = input_settings(input_bytes, spark.sparkContext.defaultParallelism)
+    with session_conf(spark, {k: v for k, v in settings.items() if not given.contains(k)}):
         yield
-        return
-    before = spark.conf.get(SHUFFLE_CONF)
-    spark.conf.set(SHUFFLE_CONF, str(shuffle_partitions(input_bytes, spark.sparkContext.defaultParallelism)))
+
+
+@contextmanager
+def session_conf(spark, settings: Mapping[str, str]) -> Iterator[None]:
+    """``settings`` on the session for the duration of the block, then the values before."""
+    before = {k: spark.conf.get(k, None) for k in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
     try:
         yield
     finally:
-        spark.conf.set(SHUFFLE_CONF, before)
+        for key, earlier in before.items():
+            if earlier is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, earlier)
 
 
 #: Local Spark only: jars (paths separated by ``:`` or ``,``) put on ``spark.jars`` when the JVM starts. The tests

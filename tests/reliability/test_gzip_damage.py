@@ -67,3 +67,29 @@ def test_damaged_gzip_objects_are_quarantined_not_fatal(tmp_path, curator):
     reasons = summary.accounts()["api:recently_played"].quarantined
     assert reasons == {"empty object": 1, "unreadable gzip: BadGzipFile": 2, "unreadable gzip: EOFError": 1}
     assert len(lakecheck.table_rows(tmp_path, "plays", ["play_id"])) == 1
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("where", ["driver", "executors"])
+def test_the_driver_and_the_executors_find_the_same_damage(tmp_path, spark, where):
+    # Given the good object and each damaged one (the empty one is left to the listing, as the job does),
+    from curation.lake import LakeFS
+    from curation.reading import unreadable_api_objects
+
+    good = gzip.compress((json.dumps(GOOD) + "\n").encode(), mtime=0)
+    damaged = {name: damage(good) for name, damage in DAMAGES.items() if name != "empty_file"}
+    for run, data in {"good": good, **damaged}.items():
+        path = tmp_path / _key(run)
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+    fs = LakeFS(spark)
+    objects = fs.list_files((tmp_path / "raw").as_uri())
+    # when they are checked on the driver (few objects) or by a Spark job (many),
+    limit = len(objects) if where == "driver" else 0
+    found = unreadable_api_objects(spark, fs, objects, driver_limit=limit)
+    # then both name each damaged object with the same reason, and not the good one.
+    assert found == {
+        _key("truncated_gzip"): "unreadable gzip: EOFError",
+        _key("not_gzip"): "unreadable gzip: BadGzipFile",
+        _key("garbage"): "unreadable gzip: BadGzipFile",
+    }
