@@ -92,6 +92,11 @@ class LakeFS:
     def _fs(self, path: str):
         return self._p(path).getFileSystem(self._conf)
 
+    @staticmethod
+    def is_local(path: str) -> bool:
+        """Whether ``path`` is on this machine's file system (a ``file:`` URI)."""
+        return _local(path) is not None
+
     def exists(self, path: str) -> bool:
         return bool(self._fs(path).exists(self._p(path)))
 

@@ -125,16 +125,22 @@ def gzip_problem(content: bytes | bytearray) -> str | None:
     return None
 
 
-#: Up to this many API objects are checked on the driver, their bytes read through the lake's file system: a
-#: run after one poll has a handful, and a Spark job with Python workers costs more than a second to start.
+#: Up to this many objects of an object store are checked on the driver, their bytes read through the lake's
+#: file system (one request each): a run after one poll has a handful, and a Spark job with Python workers
+#: costs 1-3 s to start. Local files are always checked on the driver: reading them is what an executor would
+#: do, on the same machine.
 DRIVER_CHECKED_OBJECTS = 32
 
 
 def unreadable_api_objects(
-    spark: SparkSession, fs: LakeFS, objects: list[RawObject], driver_limit: int = DRIVER_CHECKED_OBJECTS
+    spark: SparkSession, fs: LakeFS, objects: list[RawObject], driver_limit: int | None = None
 ) -> dict[str, str]:
     """Keys of the API objects that cannot be read, with the reason: on the driver for up to ``driver_limit``
-    objects, else on the executors (a small collect: keys, not data)."""
+    objects (default: every local file, else :data:`DRIVER_CHECKED_OBJECTS`), else on the executors (a small
+    collect: keys, not data)."""
+    if driver_limit is None:
+        local = all(LakeFS.is_local(o.path) for o in objects)
+        driver_limit = len(objects) if local else DRIVER_CHECKED_OBJECTS
     if len(objects) <= driver_limit:
         checked = {o.key: gzip_problem(fs.read_bytes(o.path)) for o in objects}
         return {key: problem for key, problem in checked.items() if problem is not None}
