@@ -2,7 +2,9 @@
 
 Hadoop's FileSystem is what Spark already uses, so the same code lists and moves ``file:`` paths locally and
 ``s3://`` objects in Glue without boto3 (the curation package depends on pyspark and the stdlib only).
-Only metadata (object keys, sizes) and small JSON documents pass through the driver.
+Only metadata (object keys, sizes) and small documents pass through the driver. A local lake is listed, read and
+written by Python where Hadoop's local file system would start a process per file or cannot replace a document
+in one step; the local path is always the one Hadoop would use for the same URI.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from lake_contract.keys import RAW, RUNS, RunSummaryKey, raw_key_in
 
@@ -95,7 +95,12 @@ class LakeFS:
     @staticmethod
     def is_local(path: str) -> bool:
         """Whether ``path`` is on this machine's file system (a ``file:`` URI)."""
-        return _local(path) is not None
+        return path.startswith("file:")
+
+    def _local(self, uri: str) -> Path | None:
+        """The file Hadoop's local file system opens for ``uri`` (its ``toUri().getPath()``), or None for any
+        other scheme. Hadoop's reading, not a URL parser's: ``%20``, ``#`` and ``?`` mean what they mean to Hadoop."""
+        return Path(str(self._p(uri).toUri().getPath())) if self.is_local(uri) else None
 
     def exists(self, path: str) -> bool:
         return bool(self._fs(path).exists(self._p(path)))
@@ -106,10 +111,10 @@ class LakeFS:
         A local root is walked in Python: Hadoop's local file system starts an ``ls`` process for every file
         it lists (the permissions of a located status, without Hadoop's native library), 5 ms a file here.
         The paths are written as Hadoop writes them (``file:/abs/path``)."""
-        local = _local(root)
+        local = self._local(root)
         if local is not None:
-            found = [RawObject(f"file:{p}", raw_key(f"file:{p}") or f"file:{p}", size) for p, size in _walk(local)]
-            return sorted(found, key=lambda o: o.key)
+            paths = [(f"file:{p}", size) for p, size in _walk(local)]
+            return sorted((RawObject(p, raw_key(p) or p, size) for p, size in paths), key=lambda o: o.key)
         if not self.exists(root):
             return []
         found = []
@@ -136,7 +141,7 @@ class LakeFS:
 
     def read_bytes(self, path: str) -> bytes:
         """A small object's bytes (through the driver)."""
-        local = _local(path)
+        local = self._local(path)
         if local is not None:
             return local.read_bytes()
         stream = self._fs(path).open(self._p(path))
@@ -160,7 +165,7 @@ class LakeFS:
         temporary file replaces the old one in one rename (``os.replace``): Hadoop's rename refuses an
         existing target, and deleting it first would leave a moment with no document at all.
         """
-        local = _local(path)
+        local = self._local(path)
         if local is not None:
             local.parent.mkdir(parents=True, exist_ok=True)
             tmp = local.with_name(f".{local.name}.tmp")
@@ -196,23 +201,40 @@ class LakeFS:
         return sorted(out)
 
 
-def _local(uri: str) -> Path | None:
-    """The local path of a ``file:`` URI, or None for any other scheme."""
-    return Path(url2pathname(urlparse(uri).path)) if uri.startswith("file:") else None
-
-
 def _hidden(name: str) -> bool:
     """Names Spark and Hadoop treat as temporary or hidden (``_SUCCESS``, ``.crc`` files, ``_temporary``)."""
     return name.startswith((".", "_"))
 
 
 def _walk(root: Path) -> list[tuple[str, int]]:
-    """(absolute path, size) of every file under ``root`` that is not hidden, following directory links as
-    Hadoop's recursive listing does; [] if ``root`` does not exist."""
+    """(absolute path, size) of every file under ``root`` that is not hidden, as Hadoop's recursive listing gives
+    them: directory links followed, a file that vanishes (or a dangling link) skipped, a root that is a file
+    listed itself, [] if ``root`` does not exist. A directory that cannot be read, or a link back into its own
+    ancestry, is an error: a listing that silently missed or repeated objects would miscount the run."""
+    if root.is_file():
+        return [] if _hidden(root.name) else [(str(root), root.stat().st_size)]
+    if not root.exists():
+        return []
     found = []
-    for folder, _, names in os.walk(root, followlinks=True):
+    ancestry: dict[str, set[tuple[int, int]]] = {}
+
+    def fail(error: OSError) -> None:
+        raise error
+
+    for folder, dirs, names in os.walk(root, onerror=fail, followlinks=True):
+        here = os.stat(folder)
+        seen = ancestry.get(os.path.dirname(folder), set()) | {(here.st_dev, here.st_ino)}
+        for name in dirs:
+            target = os.stat(os.path.join(folder, name))
+            if (target.st_dev, target.st_ino) in seen:
+                raise OSError(f"directory link loop in the raw zone: {os.path.join(folder, name)}")
+        ancestry[folder] = seen
         for name in names:
-            if not _hidden(name):
-                path = os.path.join(folder, name)
+            if _hidden(name):
+                continue
+            path = os.path.join(folder, name)
+            try:
                 found.append((path, os.stat(path).st_size))
+            except FileNotFoundError:  # removed since the folder was read, or a dangling link
+                continue
     return found

@@ -66,7 +66,7 @@ def input_settings(input_bytes: int, cores: int) -> dict[str, str]:
 
 
 @contextmanager
-def sized_for_input(spark, input_bytes: int):
+def sized_for_input(spark: SparkSession, input_bytes: int) -> Iterator[None]:
     """:func:`input_settings` for the duration of a run, except those the session was given explicitly.
 
     Shuffle partitions proportional to the input: Spark's default of 200 turns a personal history into hundreds
@@ -78,12 +78,12 @@ def sized_for_input(spark, input_bytes: int):
 
 
 @contextmanager
-def session_conf(spark, settings: Mapping[str, str]) -> Iterator[None]:
+def session_conf(spark: SparkSession, settings: Mapping[str, str]) -> Iterator[None]:
     """``settings`` on the session for the duration of the block, then the values before."""
     before = {k: spark.conf.get(k, None) for k in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
     try:
+        for key, value in settings.items():
+            spark.conf.set(key, value)
         yield
     finally:
         for key, earlier in before.items():

@@ -17,7 +17,8 @@ from pyspark.sql import functions as F
 from curation import exports
 from curation.catalog import DocumentCatalog
 from curation.lake import LakeFS, LakePaths
-from curation.reading import ONE_FILE_PER_TASK, read_contents, read_export_candidates, read_export_rows, session_conf
+from curation.reading import ONE_FILE_PER_TASK, read_contents, read_export_candidates, read_export_rows
+from curation.session import session_conf
 from curation.state import RunState
 from tests.support.lakefix import put_export
 

@@ -61,3 +61,28 @@ def test_a_local_listing_is_hadoops_listing(spark, tmp_path):
 
 def test_a_missing_local_root_lists_nothing(spark, tmp_path):
     assert LakeFS(spark).list_files((tmp_path / "absent").as_uri()) == []
+
+
+def test_a_root_with_characters_a_uri_escapes_is_read_as_hadoop_reads_it(spark, tmp_path):
+    raw = tmp_path / "my lake #2 100%" / "raw"
+    (raw / "source=api").mkdir(parents=True)
+    (raw / "source=api" / "page.ndjson.gz").write_bytes(b"abc")
+    (raw / "gone.json").symlink_to(tmp_path / "nowhere.json")  # a dangling link: skipped, as Hadoop skips it
+    fs = LakeFS(spark)
+    listed = fs.list_files(f"file:{raw}")  # as Hadoop writes a local path
+    assert [(o.path, o.length) for o in listed] == [(f"file:{raw}/source=api/page.ndjson.gz", 3)]
+    assert listed == _hadoop_listing(fs, f"file:{raw}")
+    assert fs.read_bytes(listed[0].path) == b"abc"
+    # Hadoop takes a percent escape literally (a folder named "my%20lake..."), so the escaped URI names a folder
+    # that does not exist: the walk agrees instead of decoding it.
+    assert not fs.exists(raw.as_uri())
+    assert fs.list_files(raw.as_uri()) == []
+
+
+def test_a_directory_link_back_into_its_ancestry_is_an_error_not_a_repeated_listing(spark, tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "source=api").mkdir(parents=True)
+    (raw / "source=api" / "page.ndjson.gz").write_bytes(b"abc")
+    (raw / "source=api" / "again").symlink_to(raw, target_is_directory=True)
+    with pytest.raises(OSError, match="link loop"):
+        LakeFS(spark).list_files(raw.as_uri())
