@@ -62,6 +62,13 @@ class LakePaths:
         return f"{self.curated}/_staging/{run_id}"
 
 
+def local_uri(path: Path) -> str:
+    """The ``file:`` URI Hadoop (and so Spark) reads as the local ``path``: ``file:/abs/path`` with every character
+    as it is. Not ``Path.as_uri()``: Hadoop takes a percent escape literally, so a lake in ``My Music`` given as
+    ``My%20Music`` would be looked for, and written, in a folder of that name."""
+    return f"file:{path.resolve()}"
+
+
 def raw_key(path: str) -> str | None:
     """Key of a raw object relative to the lake root (``raw/source=…``), or None outside the raw zone."""
     return raw_key_in(path)

@@ -23,7 +23,9 @@ JOB_SCRIPT = Path(__file__).resolve().parents[2] / "glue" / "jobs" / "curate.py"
 
 def job_argv(lake: Path, *, full_refresh: bool, run_id: str | None) -> list[str]:
     """The script and its arguments for a run over a local lake folder."""
-    arguments = CurateArguments(lake_root=lake.resolve().as_uri(), full_refresh=full_refresh, run_id=run_id or None)
+    from curation.lake import local_uri
+
+    arguments = CurateArguments(lake_root=local_uri(lake), full_refresh=full_refresh, run_id=run_id or None)
     return [str(JOB_SCRIPT), *arguments.to_argv()]
 
 

@@ -41,11 +41,11 @@ class InProcessCurator:
 
     def __call__(self, lake: Path, *, full_refresh: bool = False) -> CurationSummary:
         from curation.job import run
-        from curation.lake import LakePaths
+        from curation.lake import LakePaths, local_uri
 
         started = time.monotonic()
         try:
-            return run(self.spark, LakePaths.single(lake.resolve().as_uri()), full_refresh=full_refresh)
+            return run(self.spark, LakePaths.single(local_uri(lake)), full_refresh=full_refresh)
         finally:
             self.runs += 1
             self.seconds.append(time.monotonic() - started)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from curation.job import CurationFailed
-from curation.lake import LakePaths
+from curation.lake import LakePaths, local_uri
 from curation.reading import read_published
 from curation.schema import ARTISTS, PLAYS, QUARANTINE, TRACKS
 from curation.spark_schema import struct_type
@@ -25,7 +25,7 @@ def _curate(lake, run_id, *, full_refresh=False):
 
 
 def _rows(spark, lake, table, order):
-    return read_published(spark, LakePaths.single(lake.as_uri()), table).orderBy(*order).collect()
+    return read_published(spark, LakePaths.single(local_uri(lake)), table).orderBy(*order).collect()
 
 
 def _published_months(lake):
@@ -35,7 +35,8 @@ def _published_months(lake):
 
 @pytest.fixture(scope="module")
 def curated(spark, tmp_path_factory):
-    lake = standard_lake(tmp_path_factory.mktemp("lake"))
+    # A folder name with a space: the CLI must hand Spark a URI Hadoop reads as this folder (not "my%20lake").
+    lake = standard_lake(tmp_path_factory.mktemp("my lake"))
     first = _curate(lake, "curate-first")
     return lake, first
 
