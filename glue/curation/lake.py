@@ -120,8 +120,7 @@ class LakeFS:
         The paths are written as Hadoop writes them (``file:/abs/path``)."""
         local = self._local(root)
         if local is not None:
-            paths = [(f"file:{p}", size) for p, size in _walk(local)]
-            return sorted((RawObject(p, raw_key(p) or p, size) for p, size in paths), key=lambda o: o.key)
+            return sorted((_raw_object(f"file:{p}", size) for p, size in _walk(local)), key=lambda o: o.key)
         if not self.exists(root):
             return []
         found = []
@@ -129,10 +128,8 @@ class LakeFS:
         while it.hasNext():
             status = it.next()
             path = status.getPath().toString()
-            if _hidden(path.rsplit("/", 1)[-1]):
-                continue
-            key = raw_key(path)
-            found.append(RawObject(path, key or path, int(status.getLen())))
+            if not _hidden(path.rsplit("/", 1)[-1]):
+                found.append(_raw_object(path, int(status.getLen())))
         return sorted(found, key=lambda o: o.key)
 
     def list_dirs(self, root: str) -> list[str]:
@@ -206,6 +203,11 @@ class LakeFS:
             if status.isFile() and not _hidden(name):
                 out.append(status.getPath().toString())
         return sorted(out)
+
+
+def _raw_object(path: str, length: int) -> RawObject:
+    """A listed file: keyed by its raw-zone key, or by its path outside the raw zone's layout."""
+    return RawObject(path, raw_key(path) or path, length)
 
 
 def _hidden(name: str) -> bool:
