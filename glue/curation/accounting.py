@@ -3,8 +3,9 @@ the run summary says how many of each, per source (``read == loaded + duplicates
 
 The steps of the run (:mod:`curation.job`) report here: rows with a reason go to quarantine through
 :func:`split`, raw objects that yield no records become one quarantined record each
-(:func:`quarantine_objects`), and the merges append their labelled outcomes to the run state. One
-aggregation (:func:`source_figures`) turns all of it into the summary's per-source figures.
+(:func:`quarantine_objects`), and each merge counts its labelled outcomes (:func:`count_outcomes`). One
+aggregation of the reads and the quarantined rows, plus those counts (:func:`source_figures`), gives the
+summary's per-source figures.
 """
 
 from __future__ import annotations
@@ -87,29 +88,42 @@ def quarantine_objects(state: RunState, groups: dict[str, list[RawObject]], read
         split(state, rows)
 
 
+def count_outcomes(state: RunState, labelled: DataFrame) -> None:
+    """Count a merge's outcomes (``_source``, ``outcome`` columns: kept, duplicate, superseded) into the run's
+    figures: one small job over rows the step has just written, run by the step itself. (Counting every
+    step's outcomes in the run's final aggregation instead made Spark analyse one plan holding every step's
+    lineage, seconds of driver time even for a small run.)"""
+    for row in labelled.groupBy("_source", "outcome").count().collect():
+        state.outcomes[(row["_source"], row["outcome"])] += row["count"]
+
+
 def source_figures(state: RunState, reads: DataFrame) -> dict[str, SourceAccount]:
     """Per source: read, loaded, duplicates, quarantined by reason, and superseded (curated rows of earlier
     runs that this run replaced; not part of ``read``, so ``read == loaded + duplicates + quarantined``).
-    One small aggregation to the driver: the reads (counted from the parsed input) and the labelled outcomes
-    are counted in the same job."""
+    One small aggregation to the driver counts the reads (from the parsed input) and the quarantined rows; the
+    merges' outcomes were counted by their steps."""
     sources: dict[str, SourceAccount] = {}
 
     none = F.lit(None).cast("string")
     parts = [reads.select("_source", F.lit("read").alias("outcome"), none.alias("reason"))]
-    parts += [o.select("_source", "outcome", none.alias("reason")) for o in state.outcomes]
     parts += [q.select("_source", F.lit("quarantined").alias("outcome"), "reason") for q in state.quarantine]
-    for row in union(parts).groupBy("_source", "outcome", "reason").count().collect():
-        account = sources.setdefault(row["_source"], SourceAccount())
-        if row["outcome"] == "read":
-            account.read += row["count"]
-        elif row["outcome"] == "kept":
-            account.loaded += row["count"]
-        elif row["outcome"] == "duplicate":
-            account.duplicates += row["count"]
-        elif row["outcome"] == "superseded":
-            account.superseded += row["count"]
+    counted = [
+        (row["_source"], row["outcome"], row["reason"], row["count"])
+        for row in union(parts).groupBy("_source", "outcome", "reason").count().collect()
+    ]
+    counted += [(source, outcome, None, n) for (source, outcome), n in state.outcomes.items()]
+    for source, outcome, reason, n in counted:
+        account = sources.setdefault(source, SourceAccount())
+        if outcome == "read":
+            account.read += n
+        elif outcome == "kept":
+            account.loaded += n
+        elif outcome == "duplicate":
+            account.duplicates += n
+        elif outcome == "superseded":
+            account.superseded += n
         else:
-            account.quarantine(row["reason"], row["count"])
+            account.quarantine(reason, n)
     return dict(sorted(sources.items()))
 
 

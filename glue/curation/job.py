@@ -10,16 +10,18 @@ behind, so the next run re-reads those raw objects; merges are idempotent. Versi
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from curation import api, plays, quality, schema
-from curation.accounting import quarantine_objects, quarantine_rows, source_figures, split
+from curation.accounting import count_outcomes, quarantine_objects, quarantine_rows, source_figures, split
 from curation.catalog import Catalog
 from curation.lake import LakeFS, LakePaths, RawObject
 from curation.publishing import append, clean_unpublished, publish, stage, version_uri
@@ -52,7 +54,7 @@ from curation.schema import (
 )
 from curation.session import sized_for_input
 from curation.spark_schema import struct_type
-from curation.state import RunState, timed
+from curation.state import RunState, side_by_side, steps_side_by_side, timed
 from lake_contract import endpoints, identity
 from lake_contract.endpoints import Step
 from lake_contract.summaries import (
@@ -122,8 +124,8 @@ def curate_keyed(state: RunState, table: Table, new_rows: DataFrame) -> None:
         )
         merged = merged.unionByName(old)
     labelled = state.persist(_latest_first(merged, table.key))
-    state.outcomes.append(labelled.where("_new").select("_source", F.col("_fate").alias("outcome")))
     stage(state, table, labelled.where(F.col("_fate") == "kept"), partitions)
+    count_outcomes(state, labelled.where("_new").select("_source", F.col("_fate").alias("outcome")))
 
 
 def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str] = plays.FAMILIES) -> DataFrame:
@@ -154,18 +156,15 @@ def curate_plays(state: RunState, candidates: DataFrame, families: frozenset[str
     else:  # curated rows may be of any family: merge_plays looks
         rows, present = new.unionByName(plays.prepare_existing(existing)), None
     merged = state.persist(plays.merge_plays(rows, present))
-    source = F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source"))
-    state.outcomes.append(merged.where("_new").select(source.alias("_source"), F.col("_fate").alias("outcome")))
-    # Curated plays of earlier runs that this run's rows replaced (an account play absorbed by the extended
-    # export imported later, a 0 ms row beaten by a longer same-second duplicate): counted per source of the
-    # replaced row, so that loaded - superseded summed over runs is the table's row count.
-    state.outcomes.append(
-        merged.where(~F.col("_new") & (F.col("_fate") == "duplicate")).select(
-            source.alias("_source"), F.lit("superseded").alias("outcome")
-        )
-    )
     kept = plays.kept_plays(merged)
     stage(state, PLAYS, kept, months, clustered=True)
+    source = F.when(F.col("source") == "api", F.lit("api:recently_played")).otherwise(F.col("source"))
+    # New rows are kept or duplicates; curated plays of earlier runs that this run's rows replaced (an account
+    # play absorbed by the extended export imported later, a 0 ms row beaten by a longer same-second
+    # duplicate) are superseded, counted per source of the replaced row, so that loaded - superseded summed
+    # over runs is the table's row count.
+    outcome = F.when(F.col("_new"), F.col("_fate")).when(F.col("_fate") == "duplicate", F.lit("superseded"))
+    count_outcomes(state, merged.select(source.alias("_source"), outcome.alias("outcome")).where("outcome IS NOT NULL"))
     return kept
 
 
@@ -253,13 +252,17 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationS
     # Only tables with new input are rebuilt; a full refresh clears the ones whose input is gone.
     # The endpoints of this run's API objects: the registry (lake_contract.endpoints) says which step each takes.
     present = {endpoint_of(o.key) for o in groups["api"]}
-    _plays_step(state, groups, envelopes, export_candidates, present)
-    _snapshot_steps(state, envelopes, present)
-    _catalogue_steps(state, envelopes, present)
-
-    with timed("accounting"):
-        sources = source_figures(state, union(reads))
-    results = _check(state, sources)
+    steps_side_by_side(
+        state,
+        [
+            functools.partial(
+                _plays_step, groups=groups, envelopes=envelopes, export_candidates=export_candidates, present=present
+            ),
+            functools.partial(_catalogue_steps, envelopes=envelopes, present=present),
+            *_snapshot_steps(state, envelopes, present),
+        ],
+    )
+    results, sources = _check(state, reads)
 
     out.sources, out.data_quality = sources, results
     failed = quality.failures(results)
@@ -331,14 +334,28 @@ def _plays_step(
     curate_plays(state, candidates, _play_families(present, groups["export"]))
 
 
-def _snapshot_steps(state: RunState, envelopes: DataFrame, present: set[str | None]) -> None:
-    """Each snapshot table the registry names, rebuilt when its endpoints have new objects."""
+def _snapshot_steps(
+    state: RunState, envelopes: DataFrame, present: set[str | None]
+) -> list[Callable[[RunState], object]]:
+    """A step for each snapshot table the registry names whose endpoints have new objects; the others cleared."""
+    steps: list[Callable[[RunState], object]] = []
     for transform, table_name, names in endpoints.snapshot_steps():
         table = schema.table(table_name)
         if present.intersection(names):
-            curate_keyed(state, table, api.SNAPSHOT_TRANSFORMS[transform](envelopes, table))
+            steps.append(
+                functools.partial(
+                    _snapshot_step, table=table, rows=api.SNAPSHOT_TRANSFORMS[transform], envelopes=envelopes
+                )
+            )
         else:
             state.cleared.add(table.name)
+    return steps
+
+
+def _snapshot_step(
+    state: RunState, *, table: Table, rows: Callable[[DataFrame, Table], DataFrame], envelopes: DataFrame
+) -> None:
+    curate_keyed(state, table, rows(envelopes, table))
 
 
 def _catalogue_steps(state: RunState, envelopes: DataFrame, present: set[str | None]) -> None:
@@ -349,11 +366,13 @@ def _catalogue_steps(state: RunState, envelopes: DataFrame, present: set[str | N
         if endpoint in present:
             _catalogue_lines(state, envelopes, endpoint)
     observed = api.catalogue_observations(envelopes, present)
+    merges: list[Callable[[RunState], object]] = []
     for table, observations in zip((TRACKS, ALBUMS, ARTISTS), observed, strict=True):
         if observations is None:  # no endpoint of this run feeds it: left alone
             state.cleared.add(table.name)
         else:
-            curate_catalogue(state, table, observations)
+            merges.append(functools.partial(curate_catalogue, table=table, observations=observations))
+    steps_side_by_side(state, merges)
 
 
 def _catalogue_lines(state: RunState, envelopes: DataFrame, endpoint: str) -> None:
@@ -368,35 +387,47 @@ def _catalogue_lines(state: RunState, envelopes: DataFrame, endpoint: str) -> No
         F.when(F.col("_reason").isNotNull(), F.coalesce("_raw_text", F.substring("item_text", 1, 65536))),
     )
     valid = split(state, lines)
-    state.outcomes.append(valid.select("_source", F.lit("kept").alias("outcome")))
+    count_outcomes(state, valid.select("_source", F.lit("kept").alias("outcome")))
 
 
-def _check(state: RunState, sources: dict[str, SourceAccount]) -> list[quality.CheckResult]:
-    """Checks on the staged rows, and the data_quality and quarantine rows appended; a blocking failure then
-    publishes nothing. Every table's metrics are one aggregate row; their union is collected in one Spark job."""
-    spark = state.spark
-    tables = list(state.staged.values())
-    metrics: list[DataFrame] = []
-    now_ts = state.now.replace(tzinfo=None)
-    for table in tables:
-        staged_rows = spark.read.schema(struct_type(table)).parquet(version_uri(state, table))
-        metrics.append(quality.table_metrics(table, staged_rows, now_ts))
-    if PLAYS.name in state.staged:
-        metrics.append(quality.reference_metrics(_staged(state, PLAYS), _known_tracks(state)))
-    results: list[quality.CheckResult] = []
-    if metrics:
-        with timed("data quality"):
-            results = quality.check_results(tables, union(metrics))
-    results.append(quality.accounting_check(sources))
-
+def _check(state: RunState, reads: list[DataFrame]) -> tuple[list[quality.CheckResult], dict[str, SourceAccount]]:
+    """The accounting and the checks on the staged rows, with the quarantine rows appended, side by side (three
+    independent jobs); then the data_quality rows appended. A blocking failure then publishes nothing."""
     checked_at = state.now.replace(tzinfo=None)
+    with side_by_side() as threads:
+        checks = threads.submit(_table_checks, state)
+        accounting = threads.submit(_accounting, state, reads)
+        quarantined = threads.submit(append, state, QUARANTINE, quarantine_rows(state, checked_at))
+    results, sources = checks.result(), accounting.result()
+    quarantined.result()
+    results.append(quality.accounting_check(sources))
     dq_rows = [
         (state.run_id, r.table_name, r.check_name, r.observed, r.threshold, r.passed, r.blocking, checked_at)
         for r in results
     ]
-    append(state, DATA_QUALITY, spark.createDataFrame(dq_rows, struct_type(DATA_QUALITY)))
-    append(state, QUARANTINE, quarantine_rows(state, checked_at))
-    return results
+    append(state, DATA_QUALITY, state.spark.createDataFrame(dq_rows, struct_type(DATA_QUALITY)))
+    return results, sources
+
+
+def _accounting(state: RunState, reads: list[DataFrame]) -> dict[str, SourceAccount]:
+    with timed("accounting"):
+        return source_figures(state, union(reads))
+
+
+def _table_checks(state: RunState) -> list[quality.CheckResult]:
+    """The staged tables' checks. Every table's metrics are one aggregate row; their union is collected in one
+    Spark job."""
+    tables = list(state.staged.values())
+    metrics: list[DataFrame] = []
+    now_ts = state.now.replace(tzinfo=None)
+    for table in tables:
+        metrics.append(quality.table_metrics(table, _staged(state, table), now_ts))
+    if PLAYS.name in state.staged:
+        metrics.append(quality.reference_metrics(_staged(state, PLAYS), _known_tracks(state)))
+    if not metrics:
+        return []
+    with timed("data quality"):
+        return quality.check_results(tables, union(metrics))
 
 
 def _staged(state: RunState, table: Table) -> DataFrame:
