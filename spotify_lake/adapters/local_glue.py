@@ -58,6 +58,45 @@ def _quiet_java_options() -> str:
     return f"-Dlog4j2.configurationFile={path.as_uri()}"
 
 
+#: JVM option for a local run whose whole raw zone is small: compile with C1 only. HotSpot's optimising
+#: compiler (C2) spent 17-20 of the demo's ~52 CPU-seconds compiling code the run then hardly used, on a core
+#: the run's other driver threads need (docs/PERFORMANCE.md, Small runs). The raw zone bounds what any run
+#: can read, so a run that compiles this way never has a big input.
+QUICK_JIT = "-XX:TieredStopAtLevel=1"
+
+
+def _local_raw_folder(argv: list[str]) -> Path | None:
+    """The raw zone of a local lake the job arguments name, or None when the raw root is not a local folder."""
+    from curation.lake import LakePaths
+
+    arguments = CurateArguments.from_arguments(dict(zip(argv[1::2], argv[2::2], strict=True)))
+    raw = LakePaths(*arguments.roots()).raw
+    return Path(raw.removeprefix("file:")) if raw.startswith("file:") else None
+
+
+def smaller_than(folder: Path, limit: int) -> bool:
+    """Whether the files under ``folder`` hold fewer than ``limit`` bytes (the walk stops at the limit)."""
+    total = 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:  # vanished or a dangling link: the run will not read it either
+                continue
+            if total >= limit:
+                return False
+    return True
+
+
+def jit_options(argv: list[str]) -> list[str]:
+    """:data:`QUICK_JIT` when the run's raw zone is a local folder smaller than the input a run evaluates
+    interpreted (``curation.session.INTERPRETED_BELOW_BYTES``); else none (an S3 lake, a big local one)."""
+    from curation.session import INTERPRETED_BELOW_BYTES
+
+    raw = _local_raw_folder(argv)
+    return [QUICK_JIT] if raw is not None and smaller_than(raw, INTERPRETED_BELOW_BYTES) else []
+
+
 def run_job(argv: list[str], *, master: str = "local[*]") -> CurationSummary:
     """Run the job script as Glue would (``__main__`` with patched argv) inside a local SparkSession."""
     from curation.session import build_session
@@ -72,7 +111,8 @@ def run_job(argv: list[str], *, master: str = "local[*]") -> CurationSummary:
         extra={
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
-            "spark.driver.extraJavaOptions": _quiet_java_options(),
+            # Read when this process's JVM starts: its first run decides (the tests' shared session, a demo).
+            "spark.driver.extraJavaOptions": " ".join([_quiet_java_options(), *jit_options(argv)]),
             # Room for the parsed history in memory (Spark's 1 GiB default spills early); the whole process
             # tree stays well under the 4 GB the benchmark allows at two million plays.
             "spark.driver.memory": "2g",
