@@ -391,15 +391,14 @@ def _catalogue_lines(state: RunState, envelopes: DataFrame, endpoint: str) -> No
 
 
 def _check(state: RunState, reads: list[DataFrame]) -> tuple[list[quality.CheckResult], dict[str, SourceAccount]]:
-    """The accounting and the checks on the staged rows, with the quarantine rows appended, side by side (three
-    independent jobs); then the data_quality rows appended. A blocking failure then publishes nothing."""
+    """The checks on the staged rows side by side with the accounting, which then appends the quarantined rows
+    (when there are any: most runs quarantine nothing, and their append was a job and a file of no rows); then
+    the data_quality rows appended. A blocking failure then publishes nothing."""
     checked_at = state.now.replace(tzinfo=None)
     with side_by_side() as threads:
         checks = threads.submit(_table_checks, state)
-        accounting = threads.submit(_accounting, state, reads)
-        quarantined = threads.submit(append, state, QUARANTINE, quarantine_rows(state, checked_at))
+        accounting = threads.submit(_accounting, state, reads, checked_at)
     results, sources = checks.result(), accounting.result()
-    quarantined.result()
     results.append(quality.accounting_check(sources))
     dq_rows = [
         (state.run_id, r.table_name, r.check_name, r.observed, r.threshold, r.passed, r.blocking, checked_at)
@@ -409,9 +408,13 @@ def _check(state: RunState, reads: list[DataFrame]) -> tuple[list[quality.CheckR
     return results, sources
 
 
-def _accounting(state: RunState, reads: list[DataFrame]) -> dict[str, SourceAccount]:
+def _accounting(state: RunState, reads: list[DataFrame], checked_at: datetime) -> dict[str, SourceAccount]:
+    """Every source's figures; the quarantined rows appended to the quarantine table when there are some."""
     with timed("accounting"):
-        return source_figures(state, union(reads))
+        sources = source_figures(state, union(reads))
+    if any(account.quarantined_total for account in sources.values()):
+        append(state, QUARANTINE, quarantine_rows(state, checked_at))
+    return sources
 
 
 def _table_checks(state: RunState) -> list[quality.CheckResult]:
