@@ -54,7 +54,7 @@ from curation.schema import (
 )
 from curation.session import sized_for_input
 from curation.spark_schema import struct_type
-from curation.state import RunState, side_by_side, steps_side_by_side, timed
+from curation.state import RunState, RunStep, side_by_side, steps_side_by_side, timed
 from lake_contract import endpoints, identity
 from lake_contract.endpoints import Step
 from lake_contract.summaries import (
@@ -252,16 +252,14 @@ def _process(state: RunState, groups: dict[str, list[RawObject]], out: CurationS
     # Only tables with new input are rebuilt; a full refresh clears the ones whose input is gone.
     # The endpoints of this run's API objects: the registry (lake_contract.endpoints) says which step each takes.
     present = {endpoint_of(o.key) for o in groups["api"]}
-    steps_side_by_side(
-        state,
-        [
+    with steps_side_by_side(state) as start:
+        start(
             functools.partial(
                 _plays_step, groups=groups, envelopes=envelopes, export_candidates=export_candidates, present=present
-            ),
-            functools.partial(_catalogue_steps, envelopes=envelopes, present=present),
-            *_snapshot_steps(state, envelopes, present),
-        ],
-    )
+            )
+        )
+        _catalogue_steps(state, start, envelopes, present)  # plans while the plays are merged
+        _snapshot_steps(state, start, envelopes, present)
     results, sources = _check(state, reads)
 
     out.sources, out.data_quality = sources, results
@@ -335,59 +333,60 @@ def _plays_step(
 
 
 def _snapshot_steps(
-    state: RunState, envelopes: DataFrame, present: set[str | None]
-) -> list[Callable[[RunState], object]]:
-    """A step for each snapshot table the registry names whose endpoints have new objects; the others cleared."""
-    steps: list[Callable[[RunState], object]] = []
-    for transform, table_name, names in endpoints.snapshot_steps():
+    state: RunState, start: Callable[[RunStep], None], envelopes: DataFrame, present: set[str | None]
+) -> None:
+    """Start a step for each snapshot table the registry names whose endpoints have new objects; the others
+    are cleared."""
+    for name, table_name, names in endpoints.snapshot_steps():
         table = schema.table(table_name)
         if present.intersection(names):
-            steps.append(
+            start(
                 functools.partial(
-                    _snapshot_step, table=table, rows=api.SNAPSHOT_TRANSFORMS[transform], envelopes=envelopes
+                    _snapshot_step, table=table, transform=api.SNAPSHOT_TRANSFORMS[name], envelopes=envelopes
                 )
             )
         else:
             state.cleared.add(table.name)
-    return steps
 
 
 def _snapshot_step(
-    state: RunState, *, table: Table, rows: Callable[[DataFrame, Table], DataFrame], envelopes: DataFrame
+    state: RunState, *, table: Table, transform: Callable[[DataFrame, Table], DataFrame], envelopes: DataFrame
 ) -> None:
-    curate_keyed(state, table, rows(envelopes, table))
+    """One snapshot table: the endpoint's rows (``transform`` of the envelopes) merged into its partitions."""
+    curate_keyed(state, table, transform(envelopes, table))
 
 
-def _catalogue_steps(state: RunState, envelopes: DataFrame, present: set[str | None]) -> None:
+def _catalogue_steps(
+    state: RunState, start: Callable[[RunStep], None], envelopes: DataFrame, present: set[str | None]
+) -> None:
     """Catalogue endpoints' lines (albums, tracks) loaded or quarantined; then tracks, albums and artists merged
-    attribute-wise from every endpoint of this run that embeds them. A table none of them feeds is left alone
-    (an artist lookup rewrites neither tracks nor albums)."""
-    for endpoint in endpoints.endpoints_of_step(Step.CATALOGUE):
-        if endpoint in present:
-            _catalogue_lines(state, envelopes, endpoint)
+    attribute-wise from every endpoint of this run that embeds them, each a step of its own. A table none of
+    them feeds is left alone (an artist lookup rewrites neither tracks nor albums)."""
+    lines = [e for e in endpoints.endpoints_of_step(Step.CATALOGUE) if e in present]
+    if lines:
+        start(functools.partial(_catalogue_lines, envelopes=envelopes, names=lines))
     observed = api.catalogue_observations(envelopes, present)
-    merges: list[Callable[[RunState], object]] = []
     for table, observations in zip((TRACKS, ALBUMS, ARTISTS), observed, strict=True):
         if observations is None:  # no endpoint of this run feeds it: left alone
             state.cleared.add(table.name)
         else:
-            merges.append(functools.partial(curate_catalogue, table=table, observations=observations))
-    steps_side_by_side(state, merges)
+            start(functools.partial(curate_catalogue, table=table, observations=observations))
 
 
-def _catalogue_lines(state: RunState, envelopes: DataFrame, endpoint: str) -> None:
-    """One catalogue endpoint's lines: those without an id are quarantined, the rest counted as kept."""
-    key = schema.table(endpoints.endpoint(endpoint).tables[0]).key[0]
-    lines = api.with_item(envelopes, endpoint)
-    lines = lines.withColumn(
-        "_reason",
-        F.coalesce("_reason", F.when(F.col("item.id").isNull(), F.lit(f"missing {key}"))),
-    ).withColumn(
-        "_raw_text",
-        F.when(F.col("_reason").isNotNull(), F.coalesce("_raw_text", F.substring("item_text", 1, 65536))),
-    )
-    valid = split(state, lines)
-    count_outcomes(state, valid.select("_source", F.lit("kept").alias("outcome")))
+def _catalogue_lines(state: RunState, *, envelopes: DataFrame, names: list[str]) -> None:
+    """Catalogue endpoints' lines: those without an id are quarantined, the rest counted as kept."""
+    for endpoint in names:
+        key = schema.table(endpoints.endpoint(endpoint).tables[0]).key[0]
+        lines = api.with_item(envelopes, endpoint)
+        lines = lines.withColumn(
+            "_reason",
+            F.coalesce("_reason", F.when(F.col("item.id").isNull(), F.lit(f"missing {key}"))),
+        ).withColumn(
+            "_raw_text",
+            F.when(F.col("_reason").isNotNull(), F.coalesce("_raw_text", F.substring("item_text", 1, 65536))),
+        )
+        valid = split(state, lines)
+        count_outcomes(state, valid.select("_source", F.lit("kept").alias("outcome")))
 
 
 def _check(state: RunState, reads: list[DataFrame]) -> tuple[list[quality.CheckResult], dict[str, SourceAccount]]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -121,16 +122,66 @@ class RunState:
         return df
 
 
-def steps_side_by_side(state: RunState, steps: Sequence[Callable[[RunState], object]]) -> None:
-    """Run ``steps`` :func:`side_by_side`, each recording into its own :meth:`RunState.ledger`; the ledgers are
-    taken back in the steps' order whichever ends first, also when a step failed (what the others persisted is
-    released when the run ends). The first failing step, in that order, is raised once every step has ended."""
-    ledgers = [state.ledger() for _ in steps]
+#: A step of a run: what it does with its ledger of the run state (its result is not used).
+RunStep = Callable[[RunState], object]
+
+
+class _StartedSteps:
+    """The steps one :func:`steps_side_by_side` block started: their ledgers and futures, in starting order."""
+
+    def __init__(self, state: RunState, pool: SideBySide) -> None:
+        self._state, self._pool = state, pool
+        self.ledgers: list[RunState] = []
+        self._futures: list[Future[object]] = []
+        self._stopped = threading.Event()
+
+    def start(self, step: RunStep) -> None:
+        if self._stopped.is_set():  # a step has failed: the run is lost, start nothing more
+            return
+        ledger = self._state.ledger()
+        self.ledgers.append(ledger)
+        future = self._pool.submit(step, ledger)
+        self._futures.append(future)
+        future.add_done_callback(self._stop_after_failure)
+
+    def stop(self) -> None:
+        """Start no more steps and cancel those not yet running."""
+        self._stopped.set()
+        for future in list(self._futures):
+            future.cancel()
+
+    def _stop_after_failure(self, done: Future[object]) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            self.stop()
+
+    def failures(self) -> list[BaseException]:
+        return [e for f in self._futures if not f.cancelled() and (e := f.exception()) is not None]
+
+
+@contextmanager
+def steps_side_by_side(state: RunState, threads: int = SIDE_BY_SIDE_THREADS) -> Iterator[Callable[[RunStep], None]]:
+    """A block that starts steps (``start(step)``) on up to ``threads`` driver threads, each step recording into
+    its own :meth:`RunState.ledger`. The block's own code goes on meanwhile (it may plan the next steps' frames
+    while the first ones run). When it is left, every started step has ended and the ledgers are taken back in
+    the order the steps were started, whichever ended first, also after a failure (what a step persisted is
+    released when the run ends).
+
+    After a step fails, steps not yet running are not started; every failure is logged, and the first, in the
+    order the steps were started, is raised."""
+    steps: _StartedSteps | None = None
     try:
-        with side_by_side() as threads:
-            done = [threads.submit(step, ledger) for step, ledger in zip(steps, ledgers, strict=True)]
-        for future in done:
-            future.result()
+        with side_by_side(threads) as pool:
+            steps = _StartedSteps(state, pool)
+            try:
+                yield steps.start
+            except BaseException:  # the block itself failed: nothing more is started
+                steps.stop()
+                raise
+        errors = steps.failures()
+        for error in errors:
+            logger.error("curation step failed: %s", error, exc_info=error)
+        if errors:
+            raise errors[0]
     finally:
-        for ledger in ledgers:
+        for ledger in steps.ledgers if steps else []:
             state.absorb(ledger)

@@ -60,8 +60,10 @@ def _quiet_java_options() -> str:
 
 #: JVM option for a local run whose whole raw zone is small: compile with C1 only. HotSpot's optimising
 #: compiler (C2) spent 17-20 of the demo's ~52 CPU-seconds compiling code the run then hardly used, on a core
-#: the run's other driver threads need (docs/PERFORMANCE.md, Small runs). The raw zone bounds what any run
-#: can read, so a run that compiles this way never has a big input.
+#: the run's other driver threads need (docs/PERFORMANCE.md, Small runs). A small raw zone means a small new
+#: input; the curated rows a merge reads back are as many as the raw zone once held (more only if raw objects
+#: were deleted since), and C1 code is slower, never wrong. The JVM reads the option when it starts: a
+#: process's first run decides.
 QUICK_JIT = "-XX:TieredStopAtLevel=1"
 
 
@@ -111,7 +113,6 @@ def run_job(argv: list[str], *, master: str = "local[*]") -> CurationSummary:
         extra={
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
-            # Read when this process's JVM starts: its first run decides (the tests' shared session, a demo).
             "spark.driver.extraJavaOptions": " ".join([_quiet_java_options(), *jit_options(argv)]),
             # Room for the parsed history in memory (Spark's 1 GiB default spills early); the whole process
             # tree stays well under the 4 GB the benchmark allows at two million plays.
