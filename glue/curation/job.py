@@ -34,6 +34,7 @@ from curation.reading import (
     empty_lines,
     endpoint_of,
     export_kind,
+    listing_settings,
     read_api_lines,
     read_existing,
     read_export_candidates,
@@ -52,7 +53,7 @@ from curation.schema import (
     TRACKS,
     Table,
 )
-from curation.session import sized_for_input
+from curation.session import session_conf, sized_for_input
 from curation.spark_schema import struct_type
 from curation.state import RunState, RunStep, side_by_side, steps_side_by_side, timed
 from lake_contract import endpoints, identity
@@ -227,7 +228,7 @@ def run(
     )
     try:
         if todo:
-            with sized_for_input(spark, sum(o.length for o in todo)):
+            with sized_for_input(spark, sum(o.length for o in todo)), session_conf(spark, listing_settings(paths)):
                 _process(state, groups, summary)
         else:
             summary.status, summary.sources, summary.tables, summary.data_quality = CURATION_NOTHING_TO_DO, {}, {}, []

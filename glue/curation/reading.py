@@ -105,20 +105,21 @@ def _raw_object_col() -> F.Column:
 
 #: Spark lists more than 32 given paths with a Spark job (one task per path, to spread an object store's requests
 #: over the executors); for files on this machine that job costs a second where the driver's listing costs
-#: milliseconds.
+#: milliseconds. It applies to every read a run makes: API objects, export files, curated partitions.
 SERIAL_LISTING = {"spark.sql.sources.parallelPartitionDiscovery.threshold": str(2**31 - 1)}
 
 
-def listing_settings(objects: list[RawObject]) -> dict[str, str]:
-    """Session settings for reading ``objects``: local files are listed on the driver."""
-    return SERIAL_LISTING if all(LakeFS.is_local(o.path) for o in objects) else {}
+def listing_settings(paths: LakePaths) -> dict[str, str]:
+    """Session settings for a run over ``paths``: a lake on this machine is listed on the driver."""
+    roots = (paths.raw_root, paths.curated_root, paths.runs_root)
+    return SERIAL_LISTING if all(LakeFS.is_local(root) for root in roots) else {}
 
 
 def read_api_lines(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
     """NDJSON(.gz) lines with their object key and 0-based line number (one gzip object = one partition)."""
-    with session_conf(spark, listing_settings(objects)):
-        text = spark.read.text([spark_path(o.path) for o in objects])
-    lines = text.select(_raw_object_col().alias("raw_object"), F.monotonically_increasing_id().alias("_mono"), "value")
+    lines = spark.read.text([spark_path(o.path) for o in objects]).select(
+        _raw_object_col().alias("raw_object"), F.monotonically_increasing_id().alias("_mono"), "value"
+    )
     by_object = Window.partitionBy("raw_object").orderBy("_mono")
     return lines.withColumn("_record_index", (F.row_number().over(by_object) - 1).cast("bigint")).drop("_mono")
 
